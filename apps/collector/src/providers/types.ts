@@ -1,0 +1,43 @@
+import type { Bar, ProviderName, Reject, RejectReason, SymbolSpec } from '@marketpipe/core';
+
+/** What one fetch returned: bars that parsed (not yet validated) and what was refused while parsing. */
+export interface FetchResult {
+  bars: Bar[];
+  rejects: Reject[];
+}
+
+export interface FetchRange {
+  /** earliest bar open time wanted (ms, inclusive) */
+  from: number;
+  /** latest bar open time wanted (ms, inclusive) */
+  to: number;
+}
+
+/**
+ * A market data provider adapter. It translates the canonical symbol to its own, fetches
+ * 1m bars, and parses them with a schema. It throws ProviderError on transport, HTTP or
+ * payload-level failure; bars it returns carry `source` = its name, `final` = false only
+ * for the bar of the current minute.
+ */
+export interface BarFetcher {
+  readonly name: ProviderName;
+  /** false when the provider has no mapping for the symbol */
+  supports(spec: SymbolSpec): boolean;
+  fetchBars(spec: SymbolSpec, range: FetchRange, signal?: AbortSignal): Promise<FetchResult>;
+  /** how far back this provider serves 1m history (ms); 0 if it serves none */
+  readonly historyLimitMs: number;
+}
+
+export type ProviderErrorCode = Extract<RejectReason, 'provider_error' | 'rate_limited' | 'parse_error'>;
+
+export class ProviderError extends Error {
+  constructor(
+    readonly code: ProviderErrorCode,
+    readonly provider: ProviderName,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${provider}: ${message}`, options);
+    this.name = 'ProviderError';
+  }
+}
