@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { DEFAULT_REDIS_PREFIX, PROVIDER_NAMES } from '@marketpipe/core';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const optionalKey = z
+  .string()
+  .optional()
+  .transform((s) => (s && s.trim() ? s.trim() : undefined));
+
+/** Every environment variable the collector reads (DESIGN §6); `.env.example` documents them. */
+export const ConfigSchema = z.object({
+  PROVIDERS: csv
+    .default(['yahoo', 'twelvedata', 'polygon', 'alphavantage'])
+    .pipe(z.array(z.enum(PROVIDER_NAMES)).min(1, 'name at least one provider')),
+  SYMBOLS: csv.default(['EURUSD', 'XAUUSD', 'NAS100']).pipe(z.array(z.string().min(1)).min(1)),
+  SYMBOLS_FILE: z.string().optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  DATABASE_URL: z.string().min(1).default('file:./data/history.db'),
+  DATABASE_AUTH_TOKEN: optionalKey,
+  SIM_SPEED: z.coerce.number().positive().max(10_000).default(1),
+  SIM_SEED: z.coerce.number().int().default(42),
+  STALE_AFTER_MS: z.coerce.number().int().positive().default(5_000),
+  COLLECTOR_PORT: port.default(9464),
+  COLLECTOR_ID: z.string().regex(/^[\w.-]+$/).optional(),
+  HISTORY_FLUSH_MS: z.coerce.number().int().positive().default(10_000),
+  RETENTION_DAYS: z.coerce.number().positive().default(90),
+  BACKFILL_HOURS: z.coerce.number().min(0).default(24),
+  FETCH_CONCURRENCY: z.coerce.number().int().positive().default(16),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BRIDGE_PORT: port.default(8079),
+  BRIDGE_TOKEN: z.string().min(16).optional(),
+  YAHOO_BASE_URL: z.url().default('https://query1.finance.yahoo.com'),
+  YAHOO_RATE_PER_MIN: z.coerce.number().positive().default(120),
+  ALPHAVANTAGE_BASE_URL: z.url().default('https://www.alphavantage.co'),
+  ALPHAVANTAGE_API_KEY: optionalKey,
+  TWELVEDATA_BASE_URL: z.url().default('https://api.twelvedata.com'),
+  TWELVEDATA_API_KEY: optionalKey,
+  POLYGON_BASE_URL: z.url().default('https://api.polygon.io'),
+  POLYGON_API_KEY: optionalKey,
+});
+
+export type CollectorConfig = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once, at process start; the error names every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): CollectorConfig {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
+    );
+  }
+  return result.data;
+}
