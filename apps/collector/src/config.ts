@@ -41,6 +41,19 @@ export const ConfigSchema = z.object({
   TWELVEDATA_API_KEY: optionalKey,
   POLYGON_BASE_URL: z.url().default('https://api.polygon.io'),
   POLYGON_API_KEY: optionalKey,
+  /** a provider request slower than this is failed over (the loop ticks every second) */
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(4_000),
+  /** consecutive failures that open a provider's circuit breaker */
+  BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
+  /** first half-open probe after this long; later ones back off exponentially */
+  BREAKER_HALF_OPEN_MS: z.coerce.number().int().positive().default(5_000),
+  BREAKER_MAX_BACKOFF_MS: z.coerce.number().int().positive().default(300_000),
+  /** free-tier quotas; requests are spread evenly so a quota lasts its whole window */
+  ALPHAVANTAGE_PER_MIN: z.coerce.number().int().positive().default(5),
+  ALPHAVANTAGE_PER_DAY: z.coerce.number().int().positive().default(25),
+  TWELVEDATA_PER_MIN: z.coerce.number().int().positive().default(8),
+  TWELVEDATA_PER_DAY: z.coerce.number().int().positive().default(800),
+  POLYGON_PER_MIN: z.coerce.number().int().positive().default(5),
 });
 
 export type CollectorConfig = z.infer<typeof ConfigSchema>;

@@ -6,6 +6,8 @@ export interface RedisKeys {
   readonly forming: string;
   readonly features: string;
   readonly signals: string;
+  /** hash SYM → ms of the last successful poll: the age behind `ageMs`/`stale` */
+  readonly seen: string;
   readonly state: string;
   readonly symbols: string;
   readonly apiKeys: string;
@@ -21,6 +23,7 @@ export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
     forming: `${prefix}forming`,
     features: `${prefix}feat`,
     signals: `${prefix}sig`,
+    seen: `${prefix}seen`,
     state: `${prefix}state`,
     symbols: `${prefix}symbols`,
     apiKeys: `${prefix}apikeys`,

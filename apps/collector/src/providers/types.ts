@@ -26,6 +26,8 @@ export interface BarFetcher {
   fetchBars(spec: SymbolSpec, range: FetchRange, signal?: AbortSignal): Promise<FetchResult>;
   /** how far back this provider serves 1m history (ms); 0 if it serves none */
   readonly historyLimitMs: number;
+  /** releases pooled connections; optional so simple fetchers (sim) need not implement it */
+  close?(): Promise<void>;
 }
 
 export type ProviderErrorCode = Extract<RejectReason, 'provider_error' | 'rate_limited' | 'parse_error'>;

@@ -1,0 +1,204 @@
+import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import { ScaledClock, redisKeys, systemClock, type Clock, type SymbolSpec } from '@marketpipe/core';
+import type { CollectorConfig } from './config';
+import { createLogger, type Logger } from './logger';
+import { CollectorMetrics } from './metrics';
+import { createBinaryRedisClient } from './redis/client';
+import { RedisBarWindow } from './redis/redis-bar-window';
+import { LibsqlHistoryStore } from './history/libsql-history-store';
+import { Orchestrator, type AnalyticsStage, type BarSource } from './orchestrator';
+import { Ticker } from './ticker';
+import { backfill, type BackfillReport } from './backfill';
+import { recoverFromWindow } from './recovery';
+import { startHealthServer } from './health-server';
+import { loadSymbolSpecs } from './symbol-specs';
+import { SimFetcher } from './sim/sim-fetcher';
+import type { BarFetcher } from './providers/types';
+
+export const VERSION = '0.1.0';
+const DAY = 86_400_000;
+
+export interface CollectorOptions {
+  logger?: Logger;
+  /** overrides the clock (tests); by default the sim clock when `sim` is a provider */
+  clock?: Clock;
+  /** false: do not tick; the caller drives `runCycle()` (tests) */
+  autoStart?: boolean;
+  /** false: no /metrics /health /ready server */
+  healthServer?: boolean;
+  /** builds the fetchers and the source over them (providers layer) */
+  sources?: (ctx: SourceContext) => Promise<{ fetchers: BarFetcher[]; source: BarSource; health?: () => Record<string, unknown> }>;
+  analytics?: (ctx: SourceContext) => Promise<AnalyticsStage | undefined>;
+}
+
+export interface SourceContext {
+  config: CollectorConfig;
+  specs: SymbolSpec[];
+  clock: Clock;
+  logger: Logger;
+  metrics: CollectorMetrics;
+  redisUrl: string;
+}
+
+export interface RunningCollector {
+  readonly config: CollectorConfig;
+  readonly specs: SymbolSpec[];
+  readonly metrics: CollectorMetrics;
+  readonly window: RedisBarWindow;
+  readonly history: LibsqlHistoryStore;
+  readonly clock: Clock;
+  readonly backfill: BackfillReport[];
+  runCycle(): ReturnType<Orchestrator['runCycle']>;
+  flush(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A source that asks the fetchers in priority order and returns the first success. */
+function firstSuccess(fetchers: readonly BarFetcher[]): BarSource {
+  return {
+    async fetch(spec, range) {
+      for (const f of fetchers) {
+        if (!f.supports(spec)) continue;
+        try {
+          const r = await f.fetchBars(spec, range);
+          return { provider: f.name, ...r };
+        } catch {
+          continue;
+        }
+      }
+      return { provider: null, bars: [], rejects: [] };
+    },
+  };
+}
+
+/** Composes and starts the collector: recovery, backfill, the 1-second loop, the flush timer. */
+export async function startCollector(config: CollectorConfig, opts: CollectorOptions = {}): Promise<RunningCollector> {
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const metrics = new CollectorMetrics({ defaults: opts.healthServer !== false });
+  const specs = loadSymbolSpecs(config.SYMBOLS, config.SYMBOLS_FILE);
+  const keys = redisKeys(config.REDIS_PREFIX);
+  const redis = createBinaryRedisClient(config.REDIS_URL);
+  redis.on('error', (err: unknown) => logger.error({ err }, 'redis error'));
+  await redis.connect();
+  const window = new RedisBarWindow(redis, keys);
+  const history = await LibsqlHistoryStore.open({
+    url: config.DATABASE_URL,
+    ...(config.DATABASE_AUTH_TOKEN ? { authToken: config.DATABASE_AUTH_TOKEN } : {}),
+    onTransaction: (rows) => {
+      metrics.historyTransactions.inc();
+      metrics.historyRows.inc(rows);
+    },
+  });
+
+  const restored = await recoverFromWindow(specs, history, window);
+  if (restored > 0) logger.info({ restored }, 'restored final bars from the Redis window into history');
+
+  const lastStored = Math.max(0, ...(await Promise.all(specs.map((s) => history.lastTs(s.symbol)))).map((t) => t ?? 0));
+  const clock =
+    opts.clock ??
+    (config.PROVIDERS.includes('sim') ? new ScaledClock(Math.max(Date.now(), lastStored + 60_000), config.SIM_SPEED) : systemClock);
+  const ctx: SourceContext = { config, specs, clock, logger, metrics, redisUrl: config.REDIS_URL };
+  type Built = Awaited<ReturnType<NonNullable<CollectorOptions['sources']>>>;
+  const built: Built = opts.sources
+    ? await opts.sources(ctx)
+    : (() => {
+        const fetchers = config.PROVIDERS.includes('sim') ? [new SimFetcher({ seed: config.SIM_SEED, clock })] : [];
+        return { fetchers, source: firstSuccess(fetchers) };
+      })();
+  await window.writeSymbols(specs);
+
+  const backfillReport = await backfill(specs, {
+    fetchers: built.fetchers,
+    history,
+    window,
+    logger,
+    now: clock.now(),
+    lookbackMs: Math.min(config.BACKFILL_HOURS * 3_600_000, config.RETENTION_DAYS * DAY),
+    progress: process.stderr.isTTY,
+  });
+
+  const lastFinal = new Map<string, number>();
+  for (const spec of specs) {
+    const ts = await history.lastTs(spec.symbol);
+    if (ts !== null) lastFinal.set(spec.symbol, ts);
+  }
+  const analytics = opts.analytics ? await opts.analytics(ctx) : undefined;
+  const orchestrator = new Orchestrator({
+    specs,
+    source: built.source,
+    window,
+    history,
+    clock,
+    metrics,
+    logger,
+    collectorId: config.COLLECTOR_ID ?? `${hostname()}-${process.pid}`,
+    version: VERSION,
+    concurrency: config.FETCH_CONCURRENCY,
+    lastFinal,
+    ...(analytics ? { analytics } : {}),
+  });
+
+  let lastCycleAt = 0;
+  const runCycle = async () => {
+    const report = await orchestrator.runCycle();
+    lastCycleAt = Date.now();
+    return report;
+  };
+  const ticker = new Ticker(
+    () =>
+      runCycle().then(
+        () => undefined,
+        (err: unknown) => logger.error({ err }, 'cycle failed'),
+      ),
+    () => metrics.overruns.inc(),
+  );
+  const flushTimer = setInterval(() => {
+    history.flush().catch((err: unknown) => logger.error({ err }, 'history flush failed; will retry'));
+  }, config.HISTORY_FLUSH_MS);
+  const pruneTimer = setInterval(() => {
+    history.prune(clock.now() - config.RETENTION_DAYS * DAY).catch((err: unknown) => logger.error({ err }, 'prune failed'));
+  }, 3_600_000);
+  pruneTimer.unref();
+
+  let server: Server | undefined;
+  if (opts.healthServer !== false) {
+    server = await startHealthServer(config.COLLECTOR_PORT, metrics, {
+      health: () => ({
+        ok: Date.now() - lastCycleAt < 5_000,
+        cycle: orchestrator.cycle,
+        lastCycleAgeMs: lastCycleAt ? Date.now() - lastCycleAt : null,
+        pendingHistoryRows: history.pending,
+        symbols: specs.map((s) => s.symbol),
+        providers: built.health?.() ?? {},
+      }),
+      ready: () => lastCycleAt > 0,
+    });
+  }
+  if (opts.autoStart !== false) ticker.start();
+  logger.info({ symbols: config.SYMBOLS, providers: config.PROVIDERS, simSpeed: config.SIM_SPEED }, 'collector started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    specs,
+    metrics,
+    window,
+    history,
+    clock,
+    backfill: backfillReport,
+    runCycle,
+    flush: () => history.flush(),
+    stop: () =>
+      (stopping ??= (async () => {
+        await ticker.stop();
+        clearInterval(flushTimer);
+        clearInterval(pruneTimer);
+        const rows = await history.flush();
+        await history.close();
+        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+        await redis.quit();
+        logger.info({ flushedRows: rows }, 'collector stopped');
+      })()),
+  };
+}

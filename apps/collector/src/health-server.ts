@@ -1,0 +1,42 @@
+import { createServer, type Server } from 'node:http';
+import type { CollectorMetrics } from './metrics';
+
+export interface HealthSource {
+  /** JSON-able status; `ok: false` makes /health answer 503 */
+  health(): { ok: boolean } & Record<string, unknown>;
+  ready(): boolean;
+}
+
+/** /metrics (Prometheus), /health and /ready (JSON) on loopback only. */
+export async function startHealthServer(port: number, metrics: CollectorMetrics, source: HealthSource): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') {
+      res.writeHead(405, { allow: 'GET' }).end();
+      return;
+    }
+    if (path === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
+      return;
+    }
+    if (path === '/health') {
+      const body = source.health();
+      res.writeHead(body.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      return;
+    }
+    if (path === '/ready') {
+      const ready = source.ready();
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return server;
+}

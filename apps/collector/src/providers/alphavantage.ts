@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import type { Bar, SymbolSpec } from '@marketpipe/core';
+import { inRange, makeBar, num, type BarContext } from './bars';
+import { ProviderHttp, redactUrl, statusError } from './http';
+import { localToUtc } from './localtime';
+import { ProviderError, type BarFetcher, type FetchRange, type FetchResult } from './types';
+
+const Ohlc = z.object({
+  '1. open': z.string(),
+  '2. high': z.string(),
+  '3. low': z.string(),
+  '4. close': z.string(),
+  '5. volume': z.string().optional(),
+});
+
+/** Keys are numbered labels whose numbers differ per function, so they are found by suffix. */
+const BodySchema = z.record(z.string(), z.unknown());
+const MetaSchema = z.record(z.string(), z.string());
+const SeriesSchema = z.record(z.string(), Ohlc);
+
+function pick(obj: Record<string, unknown>, test: (key: string) => boolean): unknown {
+  const key = Object.keys(obj).find(test);
+  return key === undefined ? undefined : obj[key];
+}
+
+/**
+ * Parses TIME_SERIES_INTRADAY / FX_INTRADAY. Throttling and errors arrive as HTTP 200 bodies:
+ * `Note` (per-minute limit) and `Information` (daily limit, premium notices) → rate_limited,
+ * `Error Message` → provider_error. Bar times are wall-clock strings in the zone named by the
+ * meta data ("US/Eastern" for equities, "UTC" for FX), newest first.
+ */
+export function parseAlphaVantage(body: unknown, ctx: BarContext): { bars: Bar[]; rejects: [] } {
+  const top = BodySchema.safeParse(body);
+  if (!top.success) throw new ProviderError('parse_error', 'alphavantage', 'body is not a JSON object');
+  const obj = top.data;
+  for (const key of ['Note', 'Information'] as const) {
+    if (typeof obj[key] === 'string') throw new ProviderError('rate_limited', 'alphavantage', `${key}: ${obj[key]}`);
+  }
+  if (typeof obj['Error Message'] === 'string') {
+    throw new ProviderError('provider_error', 'alphavantage', obj['Error Message']);
+  }
+  const meta = MetaSchema.safeParse(obj['Meta Data']);
+  const series = SeriesSchema.safeParse(pick(obj, (k) => k.startsWith('Time Series')));
+  if (!meta.success || !series.success) {
+    throw new ProviderError('parse_error', 'alphavantage', 'missing or malformed "Meta Data" / "Time Series"');
+  }
+  const zone = pick(meta.data, (k) => k.endsWith('Time Zone'));
+  if (typeof zone !== 'string') throw new ProviderError('parse_error', 'alphavantage', 'meta data names no time zone');
+  // Newest first on the wire; reversed (not sorted) so a disordered payload stays detectable.
+  const bars = Object.entries(series.data)
+    .reverse()
+    .map(([local, v]) =>
+      makeBar(ctx, localToUtc(local, zone), {
+        open: num(v['1. open']),
+        high: num(v['2. high']),
+        low: num(v['3. low']),
+        close: num(v['4. close']),
+        volume: v['5. volume'] === undefined ? 0 : num(v['5. volume']),
+      }),
+    );
+  return { bars, rejects: [] };
+}
+
+export interface AlphaVantageOptions {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  now?: () => number;
+}
+
+/** 1m bars from Alpha Vantage (compact = the latest 100 bars). */
+export class AlphaVantageFetcher implements BarFetcher {
+  readonly name = 'alphavantage' as const;
+  readonly historyLimitMs = 100 * 60_000;
+  readonly #http: ProviderHttp;
+  readonly #opts: AlphaVantageOptions;
+  readonly #now: () => number;
+
+  constructor(opts: AlphaVantageOptions) {
+    this.#http = new ProviderHttp('alphavantage', { timeoutMs: opts.timeoutMs });
+    this.#opts = { ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
+    this.#now = opts.now ?? Date.now;
+  }
+
+  supports(spec: SymbolSpec): boolean {
+    return spec.providers.alphavantage !== undefined;
+  }
+
+  async fetchBars(spec: SymbolSpec, range: FetchRange, signal?: AbortSignal): Promise<FetchResult> {
+    const mapping = spec.providers.alphavantage;
+    if (!mapping) throw new ProviderError('provider_error', 'alphavantage', `no Alpha Vantage symbol for ${spec.symbol}`);
+    const params = new URLSearchParams(
+      'ticker' in mapping
+        ? { function: 'TIME_SERIES_INTRADAY', symbol: mapping.ticker }
+        : { function: 'FX_INTRADAY', from_symbol: mapping.from, to_symbol: mapping.to },
+    );
+    params.set('interval', '1min');
+    params.set('outputsize', 'compact');
+    params.set('apikey', this.#opts.apiKey);
+    const url = `${this.#opts.baseUrl}/query?${params}`;
+    const res = await this.#http.get(url, signal);
+    if (res.status !== 200) throw statusError('alphavantage', res.status, url, res.text);
+    if (res.json === undefined) throw new ProviderError('parse_error', 'alphavantage', `body of ${redactUrl(url)} is not JSON`);
+    const { bars } = parseAlphaVantage(res.json, { symbol: spec.symbol, source: 'alphavantage', now: this.#now() });
+    return { bars: inRange(bars, range), rejects: [] };
+  }
+
+  close(): Promise<void> {
+    return this.#http.close();
+  }
+}

@@ -1,0 +1,43 @@
+import { floorTo, type Bar } from '@marketpipe/core';
+import type { FetchRange } from './types';
+
+const MINUTE = 60_000;
+
+export interface BarContext {
+  /** canonical symbol the bars are stored under */
+  symbol: string;
+  source: string;
+  /** current time (ms); bars opening before this minute are final */
+  now: number;
+}
+
+/** Builds a 1m bar; `final` is false only for the bar of the current minute. */
+export function makeBar(
+  ctx: BarContext,
+  ts: number,
+  ohlcv: { open: number; high: number; low: number; close: number; volume: number },
+): Bar {
+  return {
+    symbol: ctx.symbol,
+    interval: '1m',
+    ts,
+    ...ohlcv,
+    source: ctx.source,
+    final: ts < floorTo(ctx.now, MINUTE),
+    filled: false,
+  };
+}
+
+/**
+ * Keeps bars inside the requested window; providers often return more than asked for. A bar
+ * with an unparseable time is kept so that validation rejects (and counts) it.
+ */
+export function inRange(bars: Bar[], range: FetchRange): Bar[] {
+  return bars.filter((b) => Number.isNaN(b.ts) || (b.ts >= range.from && b.ts <= range.to));
+}
+
+/** Decimal string → number; "" and "-" (Alpha Vantage's "missing") become NaN, never 0. */
+export function num(value: string): number {
+  const trimmed = value.trim();
+  return trimmed === '' ? Number.NaN : Number(trimmed);
+}

@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_SYMBOL_SPECS, SymbolSpecListSchema, type SymbolSpec } from '@marketpipe/core';
+import { ConfigError } from './config';
+
+/** The specs of the configured symbols, from SYMBOLS_FILE (JSON) or the built-in defaults. */
+export function loadSymbolSpecs(symbols: readonly string[], file?: string): SymbolSpec[] {
+  let all = DEFAULT_SYMBOL_SPECS;
+  if (file) {
+    const parsed = SymbolSpecListSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!parsed.success) {
+      throw new ConfigError(parsed.error.issues.map((i) => `SYMBOLS_FILE ${file} ${i.path.join('.')}: ${i.message}`));
+    }
+    all = parsed.data;
+  }
+  const bySymbol = new Map(all.map((s) => [s.symbol, s]));
+  const unknown = symbols.filter((s) => !bySymbol.has(s));
+  if (unknown.length > 0) {
+    throw new ConfigError([`SYMBOLS: no spec for ${unknown.join(', ')} (known: ${[...bySymbol.keys()].join(', ')})`]);
+  }
+  return symbols.map((s) => bySymbol.get(s)!);
+}
