@@ -1,0 +1,187 @@
+import { CircuitState } from 'cockatiel';
+import { systemClock, validateBars, type Bar, type Clock, type ProviderName, type Reject, type RejectReason, type SymbolSpec } from '@marketpipe/core';
+import type { CollectorMetrics } from '../metrics';
+import type { Logger } from '../logger';
+import { BrokenCircuitError, ProviderBreaker, type BreakerOptions, type BreakerState } from './breaker';
+import { pacingInterval } from './limits';
+import { Pacer } from './pacer';
+import { windowEnd, type QuotaLimit, type QuotaStore } from './quota';
+import { ProviderError, type BarFetcher, type FetchRange } from './types';
+
+/** A provider that was tried, or skipped, before the winner (or before giving up). */
+export interface ProviderFailure {
+  provider: ProviderName;
+  /** provider_error / parse_error / rate_limited, or the reject reason of an all-invalid payload */
+  code: RejectReason;
+  detail: string;
+  /** true when no request was made: breaker open, not yet due, quota spent */
+  skipped: boolean;
+}
+
+export type ChainResult =
+  | { provider: ProviderName; bars: Bar[]; rejects: Reject[]; failures: ProviderFailure[] }
+  | { provider: null; bars: []; rejects: Reject[]; failures: ProviderFailure[] };
+
+export interface ProviderChainDeps {
+  /** in priority order; a sim-like fetcher without limits is just another entry */
+  fetchers: readonly BarFetcher[];
+  /** request quotas per provider (see quotaLimits); providers without an entry are unmetered */
+  limits?: Partial<Record<ProviderName, readonly QuotaLimit[]>>;
+  /** required when any provider has limits */
+  quota?: QuotaStore;
+  metrics: CollectorMetrics;
+  logger: Logger;
+  clock?: Clock;
+  breaker?: Partial<BreakerOptions>;
+}
+
+interface Entry {
+  fetcher: BarFetcher;
+  name: ProviderName;
+  limits: readonly QuotaLimit[];
+  breaker: ProviderBreaker;
+}
+
+const DEFAULT_BREAKER: BreakerOptions = { failures: 5, halfOpenMs: 5_000, maxBackoffMs: 300_000 };
+
+/** Every bar of every payload is accepted or rejected with a reason; none is silently changed. */
+class InvalidPayloadError extends Error {
+  readonly code = 'invalid_payload';
+  constructor(readonly rejects: Reject[]) {
+    super(`all ${rejects.length} bars rejected (first: ${rejects[0]?.reason}: ${rejects[0]?.detail})`);
+    this.name = 'InvalidPayloadError';
+  }
+}
+
+/**
+ * Per symbol, tries providers in priority order and returns the first usable answer. A
+ * provider is skipped when it has no mapping for the symbol, its breaker is open, its quota
+ * pacing says not yet, or its quota is spent. When a provider is merely not due and its last
+ * answer for the symbol was good, the chain stops there (provider: null, rate_limited) instead
+ * of spending a lower-priority provider's scarcer quota: the caller keeps serving that data.
+ */
+export class ProviderChain {
+  readonly #entries: Entry[];
+  readonly #pacer: Pacer;
+  readonly #deps: ProviderChainDeps;
+  readonly #clock: Clock;
+
+  constructor(deps: ProviderChainDeps) {
+    this.#deps = deps;
+    this.#clock = deps.clock ?? systemClock;
+    const breakerOpts = { ...DEFAULT_BREAKER, ...deps.breaker };
+    this.#entries = deps.fetchers.map((fetcher) => {
+      const limits = deps.limits?.[fetcher.name] ?? [];
+      if (limits.length > 0 && !deps.quota) throw new RangeError(`${fetcher.name} has quotas but no QuotaStore was given`);
+      const breaker = new ProviderBreaker(breakerOpts);
+      this.#watch(fetcher.name, breaker);
+      return { fetcher, name: fetcher.name, limits, breaker };
+    });
+    this.#pacer = new Pacer(
+      Object.fromEntries(this.#entries.filter((e) => e.limits.length > 0).map((e) => [e.name, pacingInterval(e.limits)])),
+    );
+  }
+
+  async fetch(spec: SymbolSpec, range: FetchRange, signal?: AbortSignal): Promise<ChainResult> {
+    const failures: ProviderFailure[] = [];
+    const rejects: Reject[] = [];
+    for (const entry of this.#entries) {
+      if (!entry.fetcher.supports(spec)) continue;
+      const outcome = await this.#try(entry, spec, range, signal, rejects);
+      if ('bars' in outcome) {
+        const bars = outcome.bars.map((b) => (b.source === entry.name ? b : { ...b, source: entry.name }));
+        return { provider: entry.name, bars, rejects, failures };
+      }
+      failures.push(outcome.failure);
+      if (outcome.stop) break;
+    }
+    return { provider: null, bars: [], rejects, failures };
+  }
+
+  /** Breaker state per provider, for /health. */
+  breakerStates(): Partial<Record<ProviderName, BreakerState>> {
+    return Object.fromEntries(this.#entries.map((e) => [e.name, e.breaker.state]));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#entries.map((e) => e.fetcher.close?.()));
+  }
+
+  async #try(
+    entry: Entry,
+    spec: SymbolSpec,
+    range: FetchRange,
+    signal: AbortSignal | undefined,
+    rejects: Reject[],
+  ): Promise<{ bars: Bar[] } | { failure: ProviderFailure; stop?: boolean }> {
+    const { name } = entry;
+    const { metrics } = this.#deps;
+    const skip = (code: RejectReason, detail: string, outcome: string, stop = false) => {
+      metrics.fetches.inc({ provider: name, outcome });
+      return { failure: { provider: name, code, detail, skipped: true }, stop };
+    };
+    const now = this.#clock.now();
+    if (!entry.breaker.allows()) return skip('provider_error', 'circuit breaker open', 'breaker_open');
+    const pace = this.#pacer.check(name, spec.symbol, now);
+    if (pace === 'blocked') return skip('rate_limited', 'backing off after a rate-limit answer', 'not_due');
+    if (pace === 'wait') {
+      const fresh = this.#pacer.recentlyServed(name, spec.symbol, now);
+      return skip('rate_limited', 'not due yet (quota pacing)', 'not_due', fresh);
+    }
+    this.#pacer.spend(name, spec.symbol, now);
+    if (entry.limits.length > 0 && !(await this.#deps.quota!.tryAcquire(name, entry.limits, now))) {
+      this.#pacer.block(name, windowEnd('minute', now));
+      metrics.rejects.inc({ reason: 'rate_limited', provider: name });
+      return skip('rate_limited', 'request quota spent for this window', 'quota_spent');
+    }
+    try {
+      const accepted = await entry.breaker.execute(async () => {
+        const result = await entry.fetcher.fetchBars(spec, range, signal);
+        const checked = validateBars(result.bars, { now: this.#clock.now() });
+        const refused = [...result.rejects, ...checked.rejects];
+        for (const r of refused) metrics.rejects.inc({ reason: r.reason, provider: name });
+        rejects.push(...refused.map((r) => ({ ...r, detail: `${name}: ${r.detail}` })));
+        // A payload whose every bar is refused counts against the breaker like an error.
+        if (checked.accepted.length === 0 && refused.length > 0) throw new InvalidPayloadError(refused);
+        return checked.accepted;
+      });
+      this.#pacer.served(name, spec.symbol, this.#clock.now());
+      metrics.fetches.inc({ provider: name, outcome: 'ok' });
+      return { bars: accepted };
+    } catch (error) {
+      return { failure: this.#failed(name, spec.symbol, error) };
+    }
+  }
+
+  #failed(name: ProviderName, symbol: string, error: unknown): ProviderFailure {
+    const { metrics, logger } = this.#deps;
+    if (error instanceof BrokenCircuitError) {
+      metrics.fetches.inc({ provider: name, outcome: 'breaker_open' });
+      return { provider: name, code: 'provider_error', detail: 'circuit breaker open', skipped: true };
+    }
+    if (error instanceof InvalidPayloadError) {
+      metrics.fetches.inc({ provider: name, outcome: 'invalid' });
+      const code = error.rejects[0]?.reason ?? 'parse_error';
+      logger.warn({ provider: name, symbol, reason: code }, error.message);
+      return { provider: name, code, detail: error.message, skipped: false };
+    }
+    const code = error instanceof ProviderError ? error.code : 'provider_error';
+    const detail = error instanceof Error ? error.message : String(error);
+    if (code === 'rate_limited') this.#pacer.block(name, windowEnd('minute', this.#clock.now()));
+    metrics.rejects.inc({ reason: code, provider: name });
+    metrics.fetches.inc({ provider: name, outcome: code });
+    logger.warn({ provider: name, symbol, reason: code }, detail);
+    return { provider: name, code, detail, skipped: false };
+  }
+
+  #watch(name: ProviderName, breaker: ProviderBreaker): void {
+    const { metrics, logger } = this.#deps;
+    metrics.breakerState.set({ provider: name }, 0);
+    breaker.policy.onStateChange((state) => {
+      const label = breaker.state;
+      metrics.breakerState.set({ provider: name }, state === CircuitState.Closed ? 0 : 1);
+      const log = state === CircuitState.Open ? logger.warn.bind(logger) : logger.info.bind(logger);
+      log({ provider: name, breaker: label }, `circuit breaker ${label}`);
+    });
+  }
+}

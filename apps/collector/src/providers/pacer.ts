@@ -1,0 +1,87 @@
+/** How long a symbol counts as sharing a provider's quota after it last asked for it. */
+const ACTIVE_MS = 60_000;
+
+interface SymbolPace {
+  nextAt: number;
+  askedAt: number;
+  spentAt: number;
+  servedAt: number;
+}
+
+interface ProviderPace {
+  intervalMs: number;
+  /** earliest next request for any symbol */
+  nextAt: number;
+  /** set after a rate-limit answer: nothing before this */
+  blockedUntil: number;
+  symbols: Map<string, SymbolPace>;
+}
+
+export type PaceDecision = 'due' | 'wait' | 'blocked';
+
+/**
+ * Spreads a provider's quota evenly over time and fairly over symbols: the provider as a whole
+ * is polled at most once per interval, and each symbol once per interval × active symbols,
+ * so no symbol starves the others of a scarce provider. In memory: after a restart the Redis
+ * quota counters still bound spending, only the spacing restarts.
+ */
+export class Pacer {
+  readonly #paces = new Map<string, ProviderPace>();
+
+  constructor(intervals: Readonly<Record<string, number>>) {
+    for (const [provider, intervalMs] of Object.entries(intervals)) {
+      this.#paces.set(provider, { intervalMs, nextAt: 0, blockedUntil: 0, symbols: new Map() });
+    }
+  }
+
+  check(provider: string, symbol: string, now: number): PaceDecision {
+    const pace = this.#paces.get(provider);
+    if (!pace) return 'due';
+    if (now < pace.blockedUntil) return 'blocked';
+    const s = this.#symbol(pace, symbol);
+    s.askedAt = now;
+    return now >= pace.nextAt && now >= s.nextAt ? 'due' : 'wait';
+  }
+
+  /** Books a request now; call synchronously after a 'due' check so concurrent callers see it. */
+  spend(provider: string, symbol: string, now: number): void {
+    const pace = this.#paces.get(provider);
+    if (!pace) return;
+    let active = 0;
+    for (const s of pace.symbols.values()) if (now - s.askedAt <= ACTIVE_MS) active += 1;
+    pace.nextAt = now + pace.intervalMs;
+    const s = this.#symbol(pace, symbol);
+    s.spentAt = now;
+    s.nextAt = now + pace.intervalMs * Math.max(1, active);
+  }
+
+  served(provider: string, symbol: string, now: number): void {
+    const pace = this.#paces.get(provider);
+    if (pace) this.#symbol(pace, symbol).servedAt = now;
+  }
+
+  /**
+   * True when this symbol's last request to the provider succeeded and is younger than two of
+   * its pacing periods: its data is as current as the quota allows, so waiting beats spending
+   * a lower-priority provider's (usually scarcer) quota.
+   */
+  recentlyServed(provider: string, symbol: string, now: number): boolean {
+    const s = this.#paces.get(provider)?.symbols.get(symbol);
+    if (!s || s.servedAt < s.spentAt) return false;
+    return now - s.servedAt <= 2 * (s.nextAt - s.spentAt);
+  }
+
+  block(provider: string, until: number): void {
+    const pace = this.#paces.get(provider);
+    if (pace) pace.blockedUntil = Math.max(pace.blockedUntil, until);
+  }
+
+  #symbol(pace: ProviderPace, symbol: string): SymbolPace {
+    let s = pace.symbols.get(symbol);
+    if (!s) {
+      s = { nextAt: 0, askedAt: 0, spentAt: 0, servedAt: Number.NEGATIVE_INFINITY };
+      pace.symbols.set(symbol, s);
+    }
+    return s;
+  }
+}
