@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { parseAlphaVantage } from '../../src/providers/alphavantage';
+import { localToUtc } from '../../src/providers/localtime';
+import { parsePolygonAggs } from '../../src/providers/polygon';
+import { parseTwelveData } from '../../src/providers/twelvedata';
+import { ProviderError } from '../../src/providers/types';
+import { parseYahooChart } from '../../src/providers/yahoo';
+import { recorded } from '../fakes/recorded';
+
+const ctx = (source: string) => ({ symbol: 'TEST', source, now: Date.UTC(2030, 0, 1) });
+
+function providerError(fn: () => unknown): ProviderError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ProviderError) return error;
+    throw error;
+  }
+  throw new Error('expected a ProviderError');
+}
+
+describe('Yahoo chart v8', () => {
+  it('skips the whole-null row of the recorded AAPL 1m session and keeps seconds → ms', () => {
+    const body = recorded('yahoo/chart-AAPL-1m-with-nulls.json') as { chart: { result: [{ timestamp: number[] }] } };
+    const { bars, rejects } = parseYahooChart(body, ctx('yahoo'));
+    const stamps = body.chart.result[0].timestamp;
+    expect(bars).toHaveLength(stamps.length - 1);
+    expect(rejects).toEqual([]);
+    expect(bars.map((b) => b.ts)).not.toContain(stamps[105]! * 1000);
+    expect(bars[0]).toMatchObject({ ts: stamps[0]! * 1000, source: 'yahoo', interval: '1m', final: true, filled: false });
+    expect(bars.every((b) => b.close > 0 && b.volume >= 0), 'no null turned into 0').toBe(true);
+  });
+
+  it('reads a weekend answer without timestamps as no bars', () => {
+    expect(parseYahooChart(recorded('yahoo/chart-AAPL-1m-weekend-empty-quote.json'), ctx('yahoo')).bars).toEqual([]);
+  });
+
+  it('turns chart.error bodies into provider_error with Yahoo’s description', () => {
+    const e = providerError(() => parseYahooChart(recorded('yahoo/chart-SI-error-404-delisted.json'), ctx('yahoo')));
+    expect(e.code).toBe('provider_error');
+    expect(e.message).toContain('symbol may be delisted');
+    expect(providerError(() => parseYahooChart(recorded('yahoo/chart-BFLY-error-400-data-doesnt-exist.json'), ctx('yahoo'))).code).toBe('provider_error');
+  });
+
+  it('rejects a row with only some fields null as non_finite', () => {
+    const body = structuredClone(recorded('yahoo/chart-EURUSD=X-1d.json')) as { chart: { result: [{ indicators: { quote: [{ close: (number | null)[] }] } }] } };
+    body.chart.result[0].indicators.quote[0].close[1] = null;
+    const { bars, rejects } = parseYahooChart(body, ctx('yahoo'));
+    expect(bars).toHaveLength(2);
+    expect(rejects.map((r) => r.reason)).toEqual(['non_finite']);
+  });
+});
+
+describe('Alpha Vantage', () => {
+  it('converts US/Eastern wall times of the recorded MSFT 1min series to UTC, oldest first', () => {
+    const { bars } = parseAlphaVantage(recorded('alphavantage/time-series-intraday-MSFT-1min-2017.json'), ctx('alphavantage'));
+    expect(bars).toHaveLength(100);
+    expect(bars.at(-1)).toMatchObject({ ts: Date.UTC(2017, 11, 18, 19, 56), open: 86.49, close: 86.5, volume: 10494 });
+    expect(bars.every((b, i) => i === 0 || b.ts > bars[i - 1]!.ts)).toBe(true);
+  });
+
+  it('reads FX bars in UTC with volume 0', () => {
+    const { bars } = parseAlphaVantage(recorded('alphavantage/fx-intraday-EURUSD-5min.json'), ctx('alphavantage'));
+    expect(bars.map((b) => [b.ts, b.close, b.volume])).toEqual([
+      [Date.UTC(2020, 4, 6, 21, 50), 1.0795, 0],
+      [Date.UTC(2020, 4, 6, 21, 55), 1.0794, 0],
+    ]);
+  });
+
+  it('applies daylight saving time: a July bar is UTC-4, a December bar UTC-5', () => {
+    const body = structuredClone(recorded('alphavantage/time-series-intraday-MSFT-1min-2017.json')) as Record<string, Record<string, unknown>>;
+    const series = body['Time Series (1min)']!;
+    body['Time Series (1min)'] = { '2024-07-01 09:30:00': Object.values(series)[0] };
+    expect(parseAlphaVantage(body, ctx('alphavantage')).bars[0]!.ts).toBe(Date.UTC(2024, 6, 1, 13, 30));
+  });
+
+  it('maps HTTP-200 Note and Information to rate_limited and Error Message to provider_error', () => {
+    expect(providerError(() => parseAlphaVantage(recorded('alphavantage/rate-limit-note-2018-5permin-500perday.json'), ctx('a'))).code).toBe('rate_limited');
+    expect(providerError(() => parseAlphaVantage(recorded('alphavantage/rate-limit-information-2025-25perday.json'), ctx('a'))).code).toBe('rate_limited');
+    expect(providerError(() => parseAlphaVantage(recorded('alphavantage/error-invalid-api-call-FX_DAILY.json'), ctx('a'))).code).toBe('provider_error');
+  });
+});
+
+describe('local time conversion', () => {
+  it('handles both New York DST transitions', () => {
+    expect(localToUtc('2024-03-10 01:59:00', 'America/New_York')).toBe(Date.UTC(2024, 2, 10, 6, 59));
+    expect(localToUtc('2024-03-10 03:00:00', 'America/New_York')).toBe(Date.UTC(2024, 2, 10, 7, 0));
+    expect(localToUtc('2024-11-03 01:30:00', 'America/New_York'), 'repeated hour: daylight reading').toBe(Date.UTC(2024, 10, 3, 5, 30));
+    expect(localToUtc('2024-11-03 02:00:00', 'America/New_York')).toBe(Date.UTC(2024, 10, 3, 7, 0));
+    expect(localToUtc('not a time', 'UTC')).toBeNaN();
+    expect(localToUtc('2024-01-01 00:00:00', 'Not/AZone')).toBeNaN();
+  });
+});
+
+describe('Twelve Data', () => {
+  it('reads the docs 1min example in its exchange time zone', () => {
+    const { bars } = parseTwelveData(recorded('twelvedata/time-series-AAPL-1min.json'), ctx('twelvedata'));
+    expect(bars).toEqual([expect.objectContaining({ ts: Date.UTC(2021, 8, 16, 19, 59), close: 148.85001, volume: 624277 })]);
+  });
+
+  it('maps code 429 to rate_limited and other error bodies to provider_error', () => {
+    expect(providerError(() => parseTwelveData(recorded('twelvedata/error-429-minute-credits.json'), ctx('t'))).code).toBe('rate_limited');
+    const batch = recorded('twelvedata/batch-time-series-with-400-symbol-not-found.json') as Record<string, unknown>;
+    expect(providerError(() => parseTwelveData(batch.INVALID, ctx('t'))).code).toBe('provider_error');
+  });
+});
+
+describe('Polygon aggregates', () => {
+  it('reads ms timestamps and treats missing volume (indices) as 0', () => {
+    const fx = parsePolygonAggs(recorded('polygon/aggs-C_EURUSD-1day-2023-01-01_2023-01-10.json'), ctx('polygon')).bars;
+    expect(fx).toHaveLength(10);
+    expect(fx[0]).toMatchObject({ ts: 1672531200000, open: 1.06849, close: 1.0793, volume: 12 });
+    const ndx = parsePolygonAggs(recorded('polygon/aggs-I_NDX-docs.json'), ctx('polygon')).bars;
+    expect(ndx.map((b) => b.volume)).toEqual([0, 0]);
+  });
+
+  it('reads an empty window (no results key) as no bars and NOT_AUTHORIZED as provider_error', () => {
+    expect(parsePolygonAggs({ ticker: 'C:EURUSD', status: 'OK', resultsCount: 0 }, ctx('p')).bars).toEqual([]);
+    expect(providerError(() => parsePolygonAggs(recorded('polygon/error-403-not-entitled-free-plan.json'), ctx('p'))).code).toBe('provider_error');
+  });
+});
