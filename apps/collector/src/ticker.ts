@@ -6,6 +6,7 @@ export class Ticker {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
+  #next = 0;
 
   constructor(
     private readonly task: () => Promise<void>,
@@ -21,7 +22,11 @@ export class Ticker {
   #schedule(): void {
     if (this.#stopped) return;
     const now = Date.now();
-    this.#timer = setTimeout(() => this.#tick(), this.periodMs - (now % this.periodMs));
+    // Timers may fire a millisecond before the boundary by the wall clock; aiming at the
+    // boundary after the one just served (not after `now`) avoids a double tick.
+    const nextBoundary = now - (now % this.periodMs) + this.periodMs;
+    this.#next = Math.max(nextBoundary, this.#next + this.periodMs);
+    this.#timer = setTimeout(() => this.#tick(), this.#next - now);
   }
 
   #tick(): void {

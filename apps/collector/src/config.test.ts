@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.PROVIDERS).toEqual(['yahoo', 'twelvedata', 'polygon', 'alphavantage']);
+    expect(c.SYMBOLS).toEqual(['EURUSD', 'XAUUSD', 'NAS100']);
+    expect(c.REDIS_PREFIX).toBe('md:v1:');
+    expect(c.DATABASE_URL).toBe('file:./data/history.db');
+    expect(c.SIM_SPEED).toBe(1);
+    expect(c.HISTORY_FLUSH_MS).toBe(10_000);
+  });
+
+  it('names every bad variable', () => {
+    try {
+      loadConfig({ PROVIDERS: 'sim,bloomberg', SIM_SPEED: '-2', REDIS_URL: 'http://x' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const msg = (e as ConfigError).message;
+      expect(msg).toContain('PROVIDERS');
+      expect(msg).toContain('SIM_SPEED');
+      expect(msg).toContain('REDIS_URL');
+      expect((e as ConfigError).code).toBe('config_invalid');
+    }
+  });
+
+  it('treats an empty key as no key', () => {
+    expect(loadConfig({ POLYGON_API_KEY: '  ' }).POLYGON_API_KEY).toBeUndefined();
+  });
+});
