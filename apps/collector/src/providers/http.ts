@@ -32,6 +32,7 @@ export class ProviderHttp {
   readonly #agent: Agent;
   readonly #provider: ProviderName;
   readonly #opts: HttpOptions;
+  #closing: Promise<void> | undefined;
 
   constructor(provider: ProviderName, opts: HttpOptions) {
     this.#provider = provider;
@@ -72,8 +73,10 @@ export class ProviderHttp {
     return { status, headers, json, text };
   }
 
+  /** Idempotent: the chain and its owner may both close the same fetchers. */
   close(): Promise<void> {
-    return this.#agent.close();
+    this.#closing ??= this.#agent.close();
+    return this.#closing;
   }
 }
 

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createClient } from 'redis';
+import { redisKeys } from '@marketpipe/core';
+import { QuotaStore, windowId } from '../../src/providers/quota';
+
+const keys = redisKeys('test:quota:');
+async function connect() {
+  const client = createClient({ url: inject('redisUrl') });
+  await client.connect();
+  return client;
+}
+const clients: Array<Awaited<ReturnType<typeof connect>>> = [];
+
+async function freshStore(): Promise<QuotaStore> {
+  const client = await connect();
+  clients.push(client);
+  return new QuotaStore({ redis: client, keys });
+}
+
+let store: QuotaStore;
+beforeAll(async () => {
+  store = await freshStore();
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.quit()));
+});
+
+const NOW = Date.UTC(2031, 0, 2, 10, 15, 30);
+
+describe('QuotaStore', () => {
+  it('grants up to the limit in a window and refuses after, spending nothing on refusal', async () => {
+    const limits = [{ window: 'minute' as const, limit: 5 }];
+    const grants = [];
+    for (let i = 0; i < 7; i += 1) grants.push(await store.tryAcquire('polygon', limits, NOW));
+    expect(grants).toEqual([true, true, true, true, true, false, false]);
+    expect(await store.used('polygon', 'minute', NOW)).toBe(5);
+    expect(await store.tryAcquire('polygon', limits, NOW + 60_000), 'next minute has room').toBe(true);
+  });
+
+  it('keeps its counts across a restart (a new store on the same Redis)', async () => {
+    const limits = [{ window: 'minute' as const, limit: 5 }, { window: 'day' as const, limit: 25 }];
+    for (let i = 0; i < 3; i += 1) expect(await store.tryAcquire('alphavantage', limits, NOW)).toBe(true);
+    const restarted = await freshStore();
+    expect(await restarted.used('alphavantage', 'minute', NOW)).toBe(3);
+    const grants = [];
+    for (let i = 0; i < 4; i += 1) grants.push(await restarted.tryAcquire('alphavantage', limits, NOW));
+    expect(grants).toEqual([true, true, false, false]);
+    expect(await restarted.used('alphavantage', 'day', NOW)).toBe(5);
+  });
+
+  it('never overshoots under concurrency, and a spent day window blocks every minute', async () => {
+    const limits = [{ window: 'minute' as const, limit: 8 }, { window: 'day' as const, limit: 10 }];
+    const first = await Promise.all(Array.from({ length: 20 }, () => store.tryAcquire('twelvedata', limits, NOW)));
+    expect(first.filter(Boolean)).toHaveLength(8);
+    const second = await Promise.all(Array.from({ length: 20 }, () => store.tryAcquire('twelvedata', limits, NOW + 60_000)));
+    expect(second.filter(Boolean), 'only 2 left for the day').toHaveLength(2);
+    expect(await store.used('twelvedata', 'day', NOW)).toBe(10);
+  });
+
+  it('stores counters under {prefix}quota:{provider}:{window} with an expiry at the window end', async () => {
+    const client = clients[0]!;
+    const key = keys.quota('polygon', windowId('minute', NOW));
+    expect(key).toBe('test:quota:quota:polygon:2031-01-02T10:15');
+    const expireAt = await client.pExpireTime(key);
+    expect(expireAt).toBe(Date.UTC(2031, 0, 2, 10, 16) + 1_000);
+  });
+});
