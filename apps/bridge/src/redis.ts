@@ -1,6 +1,7 @@
 import { createClient, ErrorReply, RESP_TYPES } from 'redis';
 import { badRequest, redisUnavailable } from './errors';
 import type { Command, RawReply } from './protocol';
+import { ScriptCompat } from './scripts';
 
 /** Bulk and simple strings as Buffers at every depth: the reply's raw bytes, never text. */
 const RAW = {
@@ -32,6 +33,7 @@ function settle(error: unknown): Error {
  */
 export class RedisExecutor {
   #txQueue: Promise<unknown> = Promise.resolve();
+  readonly #scripts = new ScriptCompat();
 
   private constructor(
     private readonly shared: Client,
@@ -46,7 +48,7 @@ export class RedisExecutor {
   }
 
   #send(client: Client, command: Command): Promise<RawReply> {
-    return client.sendCommand<RawReply>(command, RAW);
+    return client.sendCommand<RawReply>(this.#scripts.rewrite(command), RAW);
   }
 
   /** One command; a Redis error is thrown as a 400 (the client then throws it). */

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { Ratelimit } from '@upstash/ratelimit';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis, type PrivateRedis } from '@marketpipe/testkit';
@@ -188,5 +190,18 @@ describe('when Redis goes away', () => {
     } finally {
       await b.close();
     }
+  });
+});
+
+describe('Upstash-only Lua flags', () => {
+  it('runs @upstash/ratelimit scripts flagged allow-key-locking, then finds them by their SHA', async () => {
+    const limiter = new Ratelimit({ redis: client, limiter: Ratelimit.slidingWindow(2, '60 s'), prefix: 'rl', ephemeralCache: false });
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push((await limiter.limit('user')).success);
+    expect(results).toEqual([true, true, false]);
+    const script = '#!lua flags=allow-key-locking,no-writes\nreturn 7';
+    expect(await client.eval(script, [], [])).toBe(7);
+    const sha = createHash('sha1').update(script).digest('hex');
+    expect(await client.evalsha(sha, [], [])).toBe(7);
   });
 });
