@@ -7,3 +7,5 @@ export * from './codec';
 export * from './session';
 export * from './symbols';
 export * from './freshness';
+export * from './gaps';
+export * from './spike';
