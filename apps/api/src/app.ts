@@ -1,0 +1,37 @@
+import { Hono } from 'hono';
+import { apiKeyAuth, type AuthMode } from './middleware/auth';
+import { problemJson, problemNotFound } from './middleware/problem';
+import { rateLimit } from './middleware/rate-limit';
+import type { ApiPorts, AppEnv } from './ports';
+import { barsRoute } from './routes/bars';
+import { healthRoute } from './routes/health';
+import { symbolsRoute } from './routes/symbols';
+import { SymbolLookup } from './symbol-lookup';
+
+export interface AppOptions {
+  auth: AuthMode;
+  /** data older than this while the market is open is `stale` (STALE_AFTER_MS) */
+  staleAfterMs: number;
+  now?: () => number;
+}
+
+/**
+ * The API over its ports. The Worker gives it Upstash-backed ports; tests give it the same
+ * over the local bridge, or in-memory ones.
+ */
+export function createApp(ports: ApiPorts, options: AppOptions): Hono<AppEnv> {
+  const now = options.now ?? Date.now;
+  const symbols = new SymbolLookup(ports.market, 10_000, now);
+  const app = new Hono<AppEnv>();
+  app.onError(problemJson());
+  app.notFound(problemNotFound());
+
+  // Health is public and mounted before the auth middleware, which therefore never sees it.
+  app.route('/v1/health', healthRoute({ market: ports.market, staleAfterMs: options.staleAfterMs, now }));
+
+  app.use('/v1/*', apiKeyAuth({ store: ports.apiKeys, mode: options.auth }));
+  app.use('/v1/*', rateLimit({ limiter: ports.rateLimiter, now }));
+  app.route('/v1/symbols', symbolsRoute({ symbols, now }));
+  app.route('/v1/bars', barsRoute({ market: ports.market, symbols, staleAfterMs: options.staleAfterMs, now }));
+  return app;
+}

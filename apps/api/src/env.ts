@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { DEFAULT_REDIS_PREFIX } from '@marketpipe/core';
+import { ConfigError } from './errors';
+
+/** Worker bindings (wrangler.toml `[vars]`, secrets, or `.dev.vars` under `wrangler dev`). */
+export interface WorkerEnv {
+  UPSTASH_REDIS_REST_URL?: string;
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  /** `required` (default, production) | `optional` (local demo: anonymous requests allowed) */
+  API_AUTH?: string;
+  REDIS_PREFIX?: string;
+  STALE_AFTER_MS?: string;
+  RATE_LIMIT_PER_MINUTE?: string;
+}
+
+const EnvSchema = z.object({
+  UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }),
+  UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
+  API_AUTH: z.enum(['required', 'optional']).default('required'),
+  REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
+  STALE_AFTER_MS: z.coerce.number().int().positive().default(5_000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+});
+
+export type ApiConfig = z.infer<typeof EnvSchema>;
+
+/** Parses the bindings once per isolate; an error names every bad variable. */
+export function loadApiConfig(env: WorkerEnv): ApiConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return parsed.data;
+}

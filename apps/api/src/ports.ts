@@ -1,0 +1,69 @@
+import type { Bar, Interval, SymbolSpec } from '@marketpipe/core';
+
+/** A collector's liveness record (`md:v1:collector:{id}:heartbeat`). */
+export interface Heartbeat {
+  id: string;
+  /** ms since epoch of the collector's last cycle */
+  at: number;
+  cycle: number;
+  version: string;
+  symbols: string[];
+}
+
+export interface BarsSnapshot {
+  /** oldest first; the forming bar, when there is one, last */
+  bars: Bar[];
+  /** when the collector last polled this symbol successfully; null if unknown */
+  updatedAt: number | null;
+}
+
+/** Read side of the Redis layout (DESIGN §4); one round trip per call where possible. */
+export interface MarketDataReader {
+  /** the symbol specs the collectors publish; empty before any collector has started */
+  symbols(): Promise<SymbolSpec[]>;
+  /** the last `limit` bars including the forming one */
+  bars(symbol: string, interval: Interval, limit: number): Promise<BarsSnapshot>;
+  heartbeats(): Promise<Heartbeat[]>;
+}
+
+export interface ApiKeyRecord {
+  name: string;
+  createdAt: number;
+  revoked: boolean;
+}
+
+/** API keys by the hex SHA-256 of the key; the keys themselves are never stored. */
+export interface ApiKeyStore {
+  find(keyHash: string): Promise<ApiKeyRecord | null>;
+}
+
+export interface RateLimitDecision {
+  success: boolean;
+  limit: number;
+  remaining: number;
+  /** ms since epoch when the window resets */
+  reset: number;
+  /** work to finish after the response (analytics, sync); hand it to waitUntil */
+  pending?: Promise<unknown>;
+}
+
+export interface RateLimiter {
+  limit(identifier: string): Promise<RateLimitDecision>;
+}
+
+export interface ApiPorts {
+  market: MarketDataReader;
+  apiKeys: ApiKeyStore;
+  rateLimiter: RateLimiter;
+}
+
+/** Who made the request; null for an anonymous request when auth is optional. */
+export interface Caller {
+  keyHash: string;
+  name: string;
+}
+
+/** Hono's environment for this app: what middleware hands to routes. */
+export interface AppEnv {
+  Variables: { caller: Caller | null };
+}

@@ -1,0 +1,36 @@
+import type { Hono } from 'hono';
+import { createApp } from './app';
+import { loadApiConfig, type WorkerEnv } from './env';
+import { problemResponse } from './middleware/problem';
+import type { AppEnv } from './ports';
+import { upstashPorts } from './upstash/ports';
+
+/** Builds the app over Upstash from the Worker's bindings. */
+export function buildApp(env: WorkerEnv): Hono<AppEnv> {
+  const config = loadApiConfig(env);
+  return createApp(
+    upstashPorts({
+      url: config.UPSTASH_REDIS_REST_URL,
+      token: config.UPSTASH_REDIS_REST_TOKEN,
+      prefix: config.REDIS_PREFIX,
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    }),
+    { auth: config.API_AUTH, staleAfterMs: config.STALE_AFTER_MS },
+  );
+}
+
+// One app per isolate (bindings do not change within one): its caches of API keys, symbols
+// and rate-limit blocks then outlive a request.
+let app: Hono<AppEnv> | undefined;
+
+export default {
+  fetch(request, env, ctx) {
+    try {
+      app ??= buildApp(env);
+    } catch (error) {
+      // A configuration error still answers as problem+json, naming the bad bindings.
+      return problemResponse(error, request.url);
+    }
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<WorkerEnv>;

@@ -1,0 +1,20 @@
+import type {} from 'vitest';
+import type { Bar } from '@marketpipe/core';
+
+/** What the Node-side global setup hands to the tests running in workerd. */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    bridgeUrl: string;
+    bridgeToken: string;
+    /** keys written by the real collector (sim provider), which keeps ticking during the run */
+    prefix: string;
+    /** a prefix nothing writes to: no symbols, no heartbeat */
+    emptyPrefix: string;
+    apiKey: string;
+    revokedKey: string;
+    /** final bars of EURUSD as the collector stored them, read back over TCP at setup */
+    collectorBars: Bar[];
+  }
+}
+
+export {};

@@ -1,0 +1,67 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import type { TestProject } from 'vitest/node';
+import { createClient } from 'redis';
+import { loadConfig, startCollector } from '@marketpipe/collector';
+import { startBridge } from '@marketpipe/bridge';
+import { redisKeys } from '@marketpipe/core';
+import { eventually, startPrivateRedis } from '@marketpipe/testkit';
+import '../context';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * Node side of the api suite: a private redis-server, the Upstash-REST bridge in front of
+ * it, and the real collector (sim provider, fast simulated clock) filling it, so the Worker
+ * under test reads exactly what production code writes.
+ */
+export default async function setup(project: TestProject) {
+  const redis = await startPrivateRedis();
+  const dir = await mkdtemp(join(tmpdir(), 'marketpipe-api-'));
+  const prefix = `test:api:${randomBytes(4).toString('hex')}:`;
+  const bridge = await startBridge({ port: 0, token: randomBytes(24).toString('base64url'), redisUrl: redis.url });
+
+  const collector = await startCollector(
+    loadConfig({
+      PROVIDERS: 'sim',
+      SYMBOLS: 'EURUSD,XAUUSD,NAS100',
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: prefix,
+      DATABASE_URL: `file:${join(dir, 'history.db')}`,
+      // A simulated minute per wall second: bars finalise while the suite runs.
+      SIM_SPEED: '60',
+      BACKFILL_HOURS: '2',
+      LOG_LEVEL: 'silent',
+    }),
+    { healthServer: false },
+  );
+  await eventually(async () => (await collector.window.forming('EURUSD')) !== null, { timeoutMs: 20_000 });
+  const collectorBars = await collector.window.finals('EURUSD');
+
+  const apiKey = `mp_test_${randomBytes(16).toString('hex')}`;
+  const revokedKey = `mp_test_${randomBytes(16).toString('hex')}`;
+  const admin = createClient({ url: redis.url });
+  await admin.connect();
+  await admin.hSet(redisKeys(prefix).apiKeys, {
+    [sha256(apiKey)]: JSON.stringify({ name: 'test', createdAt: Date.now(), revoked: false }),
+    [sha256(revokedKey)]: JSON.stringify({ name: 'revoked', createdAt: Date.now(), revoked: true }),
+  });
+  await admin.close();
+
+  project.provide('bridgeUrl', bridge.url);
+  project.provide('bridgeToken', bridge.token);
+  project.provide('prefix', prefix);
+  project.provide('emptyPrefix', `test:api:empty:${randomBytes(4).toString('hex')}:`);
+  project.provide('apiKey', apiKey);
+  project.provide('revokedKey', revokedKey);
+  project.provide('collectorBars', collectorBars);
+
+  return async () => {
+    await collector.stop();
+    await bridge.close();
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,125 @@
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, inject, it } from 'vitest';
+import type { Bar } from '@marketpipe/core';
+import { buildApp } from '../src/worker';
+import type { WorkerEnv } from '../src/env';
+import { ConfigError } from '../src/errors';
+import { problemResponse } from '../src/middleware/problem';
+import './context';
+
+/**
+ * The Worker as deployed (root wrangler.toml, bindings pointing at the local bridge), reading
+ * what the real collector wrote: collector (sim) → Redis → bridge → Worker.
+ */
+const worker = (exports as unknown as { default: Fetcher }).default;
+const key = { authorization: `Bearer ${inject('apiKey')}` };
+const get = (path: string, headers: Record<string, string> = key) => worker.fetch(`http://api.test${path}`, { headers });
+
+interface BarsBody {
+  symbol: string;
+  interval: string;
+  bars: Bar[];
+  ageMs: number | null;
+  stale: boolean;
+  marketOpen: boolean;
+}
+
+describe('the Worker over the bridge', () => {
+  it('serves the bars the collector wrote, byte-exact through msgpack and the REST hop', async () => {
+    const written = inject('collectorBars');
+    expect(written.length, 'the collector backfilled and finalised bars').toBeGreaterThan(100);
+    const res = await get('/v1/bars/EURUSD?limit=5000');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as BarsBody;
+    const served = new Map(body.bars.filter((b) => b.final).map((b) => [b.ts, b]));
+    // The collector keeps ticking during the run: every bar it had written by setup time is
+    // still in the window and must come back exactly as written.
+    for (const bar of written) expect(served.get(bar.ts)).toEqual(bar);
+    expect(body.bars.at(-1)).toMatchObject({ symbol: 'EURUSD', final: false, source: 'sim' });
+  });
+
+  it('returns the DESIGN §7 bars shape with limit bars, oldest first, forming last', async () => {
+    const res = await get('/v1/bars/EURUSD?limit=5');
+    expect(res.headers.get('cache-control')).toBe('private, max-age=1');
+    const body = (await res.json()) as BarsBody;
+    expect(Object.keys(body).sort()).toEqual(['ageMs', 'bars', 'interval', 'marketOpen', 'stale', 'symbol']);
+    expect(body.bars).toHaveLength(5);
+    const ts = body.bars.map((b) => b.ts);
+    expect(ts).toEqual([...ts].sort((a, b) => a - b));
+    expect(body.bars.slice(0, 4).every((b) => b.final)).toBe(true);
+    expect(body.bars[4]?.final).toBe(false);
+    expect(typeof body.ageMs).toBe('number');
+  });
+
+  it('lists the symbols the collector published', async () => {
+    const body = (await (await get('/v1/symbols')).json()) as { symbols: { symbol: string }[] };
+    expect(body.symbols.map((s) => s.symbol)).toEqual(['EURUSD', 'XAUUSD', 'NAS100']);
+  });
+
+  it('reports the collector heartbeat on /v1/health without a key', async () => {
+    const res = await get('/v1/health', {});
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; collectors: { symbols: string[] }[] };
+    expect(body.status).toBe('ok');
+    expect(body.collectors[0]?.symbols).toEqual(['EURUSD', 'XAUUSD', 'NAS100']);
+  });
+
+  it('answers 404 and 400 as problem+json', async () => {
+    const missing = await get('/v1/bars/NOPE');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/problem+json');
+    expect(await missing.json()).toMatchObject({ type: 'urn:marketpipe:problem:unknown_symbol', status: 404, instance: '/v1/bars/NOPE' });
+    const bad = await get('/v1/bars/EURUSD?limit=0');
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('requires an API key from md:v1:apikeys and refuses a revoked one', async () => {
+    expect((await get('/v1/bars/EURUSD?limit=1', {})).status).toBe(401);
+    expect((await get('/v1/bars/EURUSD?limit=1', { authorization: `Bearer ${inject('revokedKey')}` })).status).toBe(401);
+    expect((await get('/v1/bars/EURUSD?limit=1')).status).toBe(200);
+  });
+
+  it('rate-limits per key through @upstash/ratelimit', async () => {
+    const res = await get('/v1/symbols');
+    expect(Number(res.headers.get('ratelimit-limit'))).toBe(600);
+    expect(Number(res.headers.get('ratelimit-remaining'))).toBeLessThan(600);
+  });
+});
+
+describe('with other bindings', () => {
+  const base = env as unknown as WorkerEnv;
+
+  it('lets anonymous requests through with API_AUTH=optional, still verifying a presented key', async () => {
+    const app = buildApp({ ...base, API_AUTH: 'optional' });
+    expect((await app.request('/v1/bars/EURUSD?limit=5')).status).toBe(200);
+    expect((await app.request('/v1/bars/EURUSD?limit=5', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+  });
+
+  it('reports 503 on health when no collector writes under the prefix', async () => {
+    const app = buildApp({ ...base, REDIS_PREFIX: inject('emptyPrefix') });
+    const res = await app.request('/v1/health');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'down' });
+  });
+
+  it('answers 503 problem+json when the Redis endpoint is unreachable', async () => {
+    const app = buildApp({ ...base, API_AUTH: 'optional', UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9' });
+    const res = await app.request('/v1/bars/EURUSD');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('names a bad binding in a 500 problem', async () => {
+    let error: unknown;
+    try {
+      buildApp({ ...base, UPSTASH_REDIS_REST_URL: 'not a url' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const res = problemResponse(error, 'http://api.test/v1/health');
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ type: 'urn:marketpipe:problem:config_invalid', detail: expect.stringContaining('UPSTASH_REDIS_REST_URL') });
+  });
+});
