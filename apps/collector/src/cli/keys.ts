@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import { createHash, randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { redisKeys } from '@marketpipe/core';
+import { loadConfig } from '../config';
+
+export interface KeysIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+const USAGE = `usage: marketpipe keys create --name NAME    create a key; prints it once on stdout
+       marketpipe keys revoke --name NAME    revoke every key with that name
+       marketpipe keys list                  names, creation times, revoked or not
+`;
+
+interface KeyRecord {
+  name: string;
+  createdAt: number;
+  revoked: boolean;
+}
+
+/** Only the hex SHA-256 is stored: a leaked Redis dump reveals no usable key. */
+const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/**
+ * `marketpipe keys …`: API keys for the edge API, in the `md:v1:apikeys` hash
+ * (sha256 hex → JSON `{ name, createdAt, revoked }`), written over the collector's Redis
+ * connection settings (REDIS_URL, REDIS_PREFIX). Exit 0 on success, 1 when nothing matched,
+ * 2 on bad usage.
+ */
+export async function keysCommand(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: KeysIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' } } });
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [action] = parsed.positionals;
+  const name = parsed.values.name?.trim();
+  if ((action === 'create' || action === 'revoke') && !name) {
+    io.stderr.write(`keys ${action}: --name is required\n${USAGE}`);
+    return 2;
+  }
+  if (action !== 'create' && action !== 'revoke' && action !== 'list') {
+    io.stderr.write(USAGE);
+    return 2;
+  }
+
+  const config = loadConfig(env);
+  const hash = redisKeys(config.REDIS_PREFIX).apiKeys;
+  const redis = createClient({ url: config.REDIS_URL });
+  redis.on('error', () => undefined);
+  await redis.connect();
+  try {
+    if (action === 'create') {
+      const key = `mp_${randomBytes(24).toString('base64url')}`;
+      const record: KeyRecord = { name: name!, createdAt: Date.now(), revoked: false };
+      await redis.hSet(hash, hashKey(key), JSON.stringify(record));
+      // The key alone on stdout, so scripts can capture it; it is not stored anywhere.
+      io.stdout.write(`${key}\n`);
+      io.stderr.write(`created API key "${name}"; it is shown only once — store it now\n`);
+      return 0;
+    }
+    const all = Object.entries(await redis.hGetAll(hash)).map(([h, json]) => [h, JSON.parse(json) as KeyRecord] as const);
+    if (action === 'list') {
+      for (const [h, r] of all) {
+        io.stdout.write(`${r.name}\t${new Date(r.createdAt).toISOString()}\t${r.revoked ? 'revoked' : 'active'}\t${h.slice(0, 12)}\n`);
+      }
+      return 0;
+    }
+    const matching = all.filter(([, r]) => r.name === name && !r.revoked);
+    for (const [h, r] of matching) await redis.hSet(hash, h, JSON.stringify({ ...r, revoked: true }));
+    io.stderr.write(`revoked ${matching.length} key(s) named "${name}"\n`);
+    return matching.length > 0 ? 0 : 1;
+  } finally {
+    await redis.close();
+  }
+}
