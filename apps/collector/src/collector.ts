@@ -7,7 +7,7 @@ import { CollectorMetrics } from './metrics';
 import { createBinaryRedisClient } from './redis/client';
 import { RedisBarWindow } from './redis/redis-bar-window';
 import { LibsqlHistoryStore } from './history/libsql-history-store';
-import { Orchestrator, type AnalyticsStage, type BarSource } from './orchestrator';
+import { Orchestrator, type AnalyticsStage, type BarSource, type CycleReport } from './orchestrator';
 import { Ticker } from './ticker';
 import { backfill, type BackfillReport } from './backfill';
 import { recoverFromWindow } from './recovery';
@@ -30,6 +30,8 @@ export interface CollectorOptions {
   /** builds the fetchers and the source over them (providers layer) */
   sources?: (ctx: SourceContext) => Promise<{ fetchers: BarFetcher[]; source: BarSource; health?: () => Record<string, unknown> }>;
   analytics?: (ctx: SourceContext) => Promise<AnalyticsStage | undefined>;
+  /** called after every cycle (benchmarks, tests) */
+  onCycle?: (report: CycleReport) => void;
 }
 
 export interface SourceContext {
@@ -143,6 +145,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   const runCycle = async () => {
     const report = await orchestrator.runCycle();
     lastCycleAt = Date.now();
+    opts.onCycle?.(report);
     return report;
   };
   const ticker = new Ticker(

@@ -60,6 +60,7 @@ export interface CycleReport {
   formingChanged: number;
   rejects: number;
   failedSymbols: string[];
+  durationMs: number;
 }
 
 /**
@@ -84,6 +85,7 @@ export class Orchestrator {
 
   async runCycle(): Promise<CycleReport> {
     const { deps } = this;
+    const started = performance.now();
     const endTimer = deps.metrics.cycleSeconds.startTimer();
     const now = deps.clock.now();
     const currentMinute = floorTo(now, MINUTE);
@@ -97,6 +99,8 @@ export class Orchestrator {
     let rejectCount = 0;
 
     await mapBounded(this.#states, deps.concurrency, async (state) => {
+      // With no history at all (backfill off or impossible) start from the live minute.
+      if (!Number.isFinite(state.lastFinalTs)) state.lastFinalTs = currentMinute - MINUTE;
       const from = Math.max(state.lastFinalTs + MINUTE, currentMinute - MAX_CATCH_UP_MS);
       let result: SourceResult;
       try {
@@ -155,7 +159,14 @@ export class Orchestrator {
     deps.history.add(finals);
     deps.metrics.cycles.inc();
     endTimer();
-    return { cycle, finals: finals.length, formingChanged: forming.length, rejects: rejectCount, failedSymbols };
+    return {
+      cycle,
+      finals: finals.length,
+      formingChanged: forming.length,
+      rejects: rejectCount,
+      failedSymbols,
+      durationMs: performance.now() - started,
+    };
   }
 }
 
