@@ -1,20 +1,19 @@
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import { ScaledClock, redisKeys, systemClock, type Clock, type SymbolSpec } from '@marketpipe/core';
+import { ScaledClock, redisKeys, systemClock, type Bar, type Clock, type SymbolSpec } from '@marketpipe/core';
 import type { CollectorConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { CollectorMetrics } from './metrics';
 import { createBinaryRedisClient } from './redis/client';
 import { RedisBarWindow } from './redis/redis-bar-window';
 import { LibsqlHistoryStore } from './history/libsql-history-store';
-import { Orchestrator, type AnalyticsStage, type BarSource, type CycleReport } from './orchestrator';
+import { Orchestrator, type AnalyticsStage, type CycleReport } from './orchestrator';
 import { Ticker } from './ticker';
 import { backfill, type BackfillReport } from './backfill';
 import { recoverFromWindow } from './recovery';
 import { startHealthServer } from './health-server';
 import { loadSymbolSpecs } from './symbol-specs';
-import { SimFetcher } from './sim/sim-fetcher';
-import type { BarFetcher } from './providers/types';
+import { buildSources, type BuiltSources } from './sources';
 
 export const VERSION = '0.1.0';
 const DAY = 86_400_000;
@@ -28,7 +27,7 @@ export interface CollectorOptions {
   /** false: no /metrics /health /ready server */
   healthServer?: boolean;
   /** builds the fetchers and the source over them (providers layer) */
-  sources?: (ctx: SourceContext) => Promise<{ fetchers: BarFetcher[]; source: BarSource; health?: () => Record<string, unknown> }>;
+  sources?: (ctx: SourceContext) => Promise<BuiltSources>;
   analytics?: (ctx: SourceContext) => Promise<AnalyticsStage | undefined>;
   /** called after every cycle (benchmarks, tests) */
   onCycle?: (report: CycleReport) => void;
@@ -54,24 +53,6 @@ export interface RunningCollector {
   runCycle(): ReturnType<Orchestrator['runCycle']>;
   flush(): Promise<number>;
   stop(): Promise<void>;
-}
-
-/** A source that asks the fetchers in priority order and returns the first success. */
-function firstSuccess(fetchers: readonly BarFetcher[]): BarSource {
-  return {
-    async fetch(spec, range) {
-      for (const f of fetchers) {
-        if (!f.supports(spec)) continue;
-        try {
-          const r = await f.fetchBars(spec, range);
-          return { provider: f.name, ...r };
-        } catch {
-          continue;
-        }
-      }
-      return { provider: null, bars: [], rejects: [] };
-    },
-  };
 }
 
 /** Composes and starts the collector: recovery, backfill, the 1-second loop, the flush timer. */
@@ -101,13 +82,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     opts.clock ??
     (config.PROVIDERS.includes('sim') ? new ScaledClock(Math.max(Date.now(), lastStored + 60_000), config.SIM_SPEED) : systemClock);
   const ctx: SourceContext = { config, specs, clock, logger, metrics, redisUrl: config.REDIS_URL };
-  type Built = Awaited<ReturnType<NonNullable<CollectorOptions['sources']>>>;
-  const built: Built = opts.sources
-    ? await opts.sources(ctx)
-    : (() => {
-        const fetchers = config.PROVIDERS.includes('sim') ? [new SimFetcher({ seed: config.SIM_SEED, clock })] : [];
-        return { fetchers, source: firstSuccess(fetchers) };
-      })();
+  const built = await (opts.sources ?? buildSources)(ctx);
   await window.writeSymbols(specs);
 
   const backfillReport = await backfill(specs, {
@@ -120,10 +95,10 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     progress: process.stderr.isTTY,
   });
 
-  const lastFinal = new Map<string, number>();
+  const lastFinal = new Map<string, Bar>();
   for (const spec of specs) {
-    const ts = await history.lastTs(spec.symbol);
-    if (ts !== null) lastFinal.set(spec.symbol, ts);
+    const bar = await history.lastBar(spec.symbol);
+    if (bar) lastFinal.set(spec.symbol, bar);
   }
   const analytics = opts.analytics ? await opts.analytics(ctx) : undefined;
   const orchestrator = new Orchestrator({
@@ -197,6 +172,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
         await ticker.stop();
         clearInterval(flushTimer);
         clearInterval(pruneTimer);
+        await built.close?.();
         const rows = await history.flush();
         await history.close();
         await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));

@@ -1,5 +1,5 @@
 import type { Bar, Clock, ProviderName, Reject, SymbolSpec } from '@marketpipe/core';
-import { floorTo, validateBars } from '@marketpipe/core';
+import { SpikeGuard, fillGaps, floorTo, validateBars } from '@marketpipe/core';
 import type { FetchRange } from './providers/types';
 import type { RedisBarWindow } from './redis/redis-bar-window';
 import type { LibsqlHistoryStore } from './history/libsql-history-store';
@@ -35,6 +35,8 @@ export interface AnalyticsStage {
 interface SymbolState {
   spec: SymbolSpec;
   lastFinalTs: number;
+  /** the last final bar, the base for gap filling */
+  lastFinal: Bar | null;
   forming: Bar | null;
 }
 
@@ -51,7 +53,9 @@ export interface OrchestratorDeps {
   concurrency: number;
   analytics?: AnalyticsStage;
   /** last final bar already stored per symbol */
-  lastFinal: ReadonlyMap<string, number>;
+  lastFinal: ReadonlyMap<string, Bar>;
+  /** in-session gaps up to this many minutes are filled with flat bars (core fillGaps policy) */
+  maxFillBars?: number;
 }
 
 export interface CycleReport {
@@ -69,18 +73,22 @@ export interface CycleReport {
  */
 export class Orchestrator {
   readonly #states: SymbolState[];
+  readonly #spikes = new SpikeGuard();
   #cycle = 0;
 
   constructor(private readonly deps: OrchestratorDeps) {
-    this.#states = deps.specs.map((spec) => ({
-      spec,
-      lastFinalTs: deps.lastFinal.get(spec.symbol) ?? Number.NEGATIVE_INFINITY,
-      forming: null,
-    }));
+    this.#states = deps.specs.map((spec) => {
+      const last = deps.lastFinal.get(spec.symbol) ?? null;
+      return { spec, lastFinalTs: last?.ts ?? Number.NEGATIVE_INFINITY, lastFinal: last, forming: null };
+    });
   }
 
   get cycle(): number {
     return this.#cycle;
+  }
+
+  #split(state: SymbolState, fresh: readonly Bar[], currentMinute: number) {
+    return splitFresh(state, fresh, currentMinute, this.deps.maxFillBars ?? 60);
   }
 
   async runCycle(): Promise<CycleReport> {
@@ -111,6 +119,13 @@ export class Orchestrator {
         return;
       }
       const { accepted, rejects } = validateBars(result.bars, { now });
+      const fresh: Bar[] = [];
+      for (const bar of accepted) {
+        if (bar.ts <= state.lastFinalTs || bar.ts > currentMinute) continue;
+        const checked = this.#spikes.offer(bar);
+        fresh.push(...checked.accepted);
+        rejects.push(...checked.rejects);
+      }
       for (const r of [...result.rejects, ...rejects]) {
         deps.metrics.rejects.inc({ reason: r.reason, provider: result.provider ?? 'none' });
       }
@@ -118,17 +133,7 @@ export class Orchestrator {
       if (result.provider === null) failedSymbols.push(state.spec.symbol);
       else seen.push(state.spec.symbol);
 
-      const newFinals: Bar[] = [];
-      let newForming: Bar | null = null;
-      for (const bar of accepted) {
-        if (bar.ts <= state.lastFinalTs) continue;
-        if (bar.ts < currentMinute) {
-          newFinals.push({ ...bar, final: true });
-          state.lastFinalTs = bar.ts;
-        } else if (bar.ts === currentMinute) {
-          newForming = { ...bar, final: false };
-        }
-      }
+      const { newFinals, newForming } = this.#split(state, fresh, currentMinute);
       const formingChanged = newForming !== null && !sameBar(newForming, state.forming);
       if (newForming) state.forming = newForming;
       else if (state.forming && state.forming.ts <= state.lastFinalTs) state.forming = null;
@@ -168,6 +173,33 @@ export class Orchestrator {
       durationMs: performance.now() - started,
     };
   }
+}
+
+/** Bars before the current minute are final; an in-session gap before an observed bar is filled. */
+function splitFresh(
+  state: SymbolState,
+  fresh: readonly Bar[],
+  currentMinute: number,
+  maxFillBars: number,
+): { newFinals: Bar[]; newForming: Bar | null } {
+  const sorted = [...fresh].sort((a, b) => a.ts - b.ts);
+  const base = state.lastFinal ? [state.lastFinal] : [];
+  // Only gaps followed by a real bar are filled: a provider that is merely late is not overtaken.
+  const filled = state.lastFinal ? fillGaps([...base, ...sorted], state.spec.session, { maxFillBars }).bars.slice(1) : sorted;
+  const newFinals: Bar[] = [];
+  let newForming: Bar | null = null;
+  for (const bar of filled) {
+    if (bar.ts <= state.lastFinalTs) continue;
+    if (bar.ts < currentMinute) {
+      const final = { ...bar, final: true };
+      newFinals.push(final);
+      state.lastFinalTs = bar.ts;
+      state.lastFinal = final;
+    } else if (bar.ts === currentMinute) {
+      newForming = { ...bar, final: false };
+    }
+  }
+  return { newFinals, newForming };
 }
 
 function sameBar(a: Bar, b: Bar | null): boolean {

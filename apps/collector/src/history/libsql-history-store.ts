@@ -135,6 +135,11 @@ export class LibsqlHistoryStore {
     return row?.ts ?? null;
   }
 
+  async lastBar(symbol: string, interval: Interval = '1m'): Promise<Bar | null> {
+    const ts = await this.lastTs(symbol, interval);
+    return ts === null ? null : ((await this.range(symbol, ts, ts, interval))[0] ?? null);
+  }
+
   /** Final bars of a symbol with ts in [from, to], oldest first. */
   async range(symbol: string, from: number, to: number, interval: Interval = '1m'): Promise<Bar[]> {
     const { bars } = schema;

@@ -79,7 +79,7 @@ function assertSound(bars: readonly Bar[]): void {
     expect(b.high).toBeGreaterThanOrEqual(Math.max(b.open, b.close, b.low));
     expect(b.low).toBeLessThanOrEqual(Math.min(b.open, b.close));
     expect(b.volume).toBeGreaterThanOrEqual(0);
-    expect(b.ts % 60_000).toBe(0);
+    expect(b.ts % 60_000 === 0, `ts ${b.ts} aligned`).toBe(true); // -0 % n is -0
     expect(b.ts).toBeGreaterThan(last);
     last = b.ts;
   }
