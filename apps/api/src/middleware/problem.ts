@@ -52,7 +52,7 @@ function describe(error: unknown): Described {
 export function problemResponse(error: unknown, url: string): Response {
   const { problem, extensions, headers } = describe(error);
   if (problem.status >= 500) console.error(error);
-  const body = { ...extensions, ...problem, instance: new URL(url).pathname } satisfies Problem;
+  const body = { ...problem, instance: new URL(url).pathname, ...extensions } satisfies Problem;
   return new Response(JSON.stringify(body), {
     status: problem.status,
     headers: { ...headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' },

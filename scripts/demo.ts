@@ -1,0 +1,202 @@
+/**
+ * `npm run demo`: the whole pipeline on this machine, no keys, no network.
+ *
+ *   redis-server (REDIS_URL, or a private one from PATH persisting in ./data)
+ *     ← collector  (`marketpipe run`, PROVIDERS=sim; backfills 24 h on first start)
+ *     ← bridge     (Upstash REST on BRIDGE_PORT, default 8079, generated BRIDGE_TOKEN)
+ *     ← API Worker (`wrangler dev` on http://127.0.0.1:8787, API_AUTH=optional)
+ *
+ * Ctrl-C / SIGTERM stops the children in order: the collector first (it flushes its history
+ * buffer; we wait for it), then the Worker, the bridge and Redis.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { Child, capture, waitFor } from './demo-children';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DATA = resolve(ROOT, 'data');
+const NODE = process.execPath;
+const API_PORT = 8787;
+const BRIDGE_PORT = Number(process.env.BRIDGE_PORT ?? 8079);
+const MARKETPIPE = resolve(ROOT, 'apps/collector/bin/marketpipe.js');
+const WRANGLER = resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js');
+
+const children: Child[] = [];
+let shuttingDown: Promise<void> | undefined;
+
+const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer()
+      .once('error', () => done(false))
+      .listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+async function anyFreePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function redisPing(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((done) => {
+    const socket = createConnection({ host: hostname, port: Number(port || 6379) }, () => socket.write('PING\r\n'));
+    socket.once('data', (d) => {
+      socket.destroy();
+      done(d.toString().startsWith('+PONG') || d.toString().startsWith('-NOAUTH'));
+    });
+    socket.once('error', () => done(false));
+  });
+}
+
+/** pino JSON lines → "[collector] info message key=value"; anything else verbatim. */
+function collectorLine(line: string): void {
+  try {
+    const { level, msg, time: _t, pid: _p, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const name = ({ 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<string, string>)[String(level)] ?? String(level);
+    const extra = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(' ');
+    process.stdout.write(`[collector] ${name} ${String(msg)}${extra ? `  ${extra}` : ''}\n`);
+  } catch {
+    process.stdout.write(`[collector] ${line}\n`);
+  }
+}
+
+function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Child {
+  const child = new Child(name, command, args, { cwd: ROOT, env, ...(onLine ? { onLine } : {}) });
+  children.push(child);
+  // A child that dies on its own takes the demo down: a half-running pipeline misleads.
+  void child.exited.then((code) => {
+    if (!child.stopping && !shuttingDown) {
+      say(`${name} exited unexpectedly (code ${code}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  return child;
+}
+
+async function startRedis(): Promise<string> {
+  if (process.env.REDIS_URL) {
+    if (!(await redisPing(process.env.REDIS_URL))) throw new Error(`REDIS_URL=${process.env.REDIS_URL} does not answer PING`);
+    say(`using Redis at ${process.env.REDIS_URL}`);
+    return process.env.REDIS_URL;
+  }
+  if (spawnSync('redis-server', ['--version']).error) {
+    process.stderr.write(
+      'redis-server was not found on PATH and REDIS_URL is not set.\n' +
+        'Install Redis (Debian/Ubuntu: `sudo apt-get install redis-server`, macOS: `brew install redis`)\n' +
+        'or point REDIS_URL at a running Redis, then run `npm run demo` again.\n',
+    );
+    process.exit(1);
+  }
+  const port = (await portFree(6379)) ? 6379 : await anyFreePort();
+  const url = `redis://127.0.0.1:${port}`;
+  // Persists in ./data (snapshot on shutdown) so a restart resumes from the same window.
+  const redis = start('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', DATA, '--save', '60 1', '--appendonly', 'no'], process.env, () => undefined);
+  await waitFor('redis-server', () => redisPing(url), 10_000, () => redis.running);
+  say(`started a private redis-server at ${url} (data in ./data)`);
+  return url;
+}
+
+async function startBridge(redisUrl: string): Promise<{ url: string; token: string }> {
+  if (!(await portFree(BRIDGE_PORT))) throw new Error(`BRIDGE_PORT ${BRIDGE_PORT} is in use; set BRIDGE_PORT to a free port`);
+  const token = process.env.BRIDGE_TOKEN ?? randomBytes(24).toString('base64url');
+  let announced: { url: string; token: string } | undefined;
+  const bridge = start(
+    'bridge',
+    NODE,
+    ['--import', 'tsx', 'apps/bridge/src/main.ts'],
+    { ...process.env, BRIDGE_PORT: String(BRIDGE_PORT), BRIDGE_TOKEN: token, REDIS_URL: redisUrl },
+    (line) => {
+      try {
+        announced = JSON.parse(line) as { url: string; token: string };
+      } catch {
+        process.stdout.write(`[bridge] ${line}\n`);
+      }
+    },
+  );
+  await waitFor('bridge', async () => announced !== undefined, 15_000, () => bridge.running);
+  return announced!;
+}
+
+async function main(): Promise<void> {
+  await mkdir(DATA, { recursive: true });
+  if (!(await portFree(API_PORT))) throw new Error(`port ${API_PORT} is in use (another wrangler dev?)`);
+  const redisUrl = await startRedis();
+  const bridge = await startBridge(redisUrl);
+  say(`bridge (Upstash REST) at ${bridge.url}`);
+
+  const collectorEnv = { ...process.env, PROVIDERS: 'sim', REDIS_URL: redisUrl, SIM_SPEED: process.env.SIM_SPEED ?? '1' };
+  const collector = start('collector', NODE, [MARKETPIPE, 'run'], collectorEnv, collectorLine);
+
+  const key = await capture(NODE, [MARKETPIPE, 'keys', 'create', '--name', 'demo'], collectorEnv);
+  if (key.code !== 0) throw new Error('could not create the demo API key');
+  const apiKey = key.stdout.trim();
+  await writeFile(resolve(DATA, 'demo.key'), `${apiKey}\n`, { mode: 0o600 });
+
+  // wrangler dev reads secrets from .dev.vars (gitignored); they override wrangler.toml [vars].
+  const devVars = {
+    UPSTASH_REDIS_REST_URL: bridge.url,
+    UPSTASH_REDIS_REST_TOKEN: bridge.token,
+    API_AUTH: 'optional',
+    ...(process.env.REDIS_PREFIX ? { REDIS_PREFIX: process.env.REDIS_PREFIX } : {}),
+  };
+  await writeFile(resolve(ROOT, '.dev.vars'), Object.entries(devVars).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  const wrangler = start(
+    'api',
+    NODE,
+    [WRANGLER, 'dev', '--ip', '127.0.0.1', '--port', String(API_PORT), '--show-interactive-dev-session=false'],
+    // No network here: skip wrangler's metrics and its download of the Request.cf object.
+    { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+  );
+  await waitFor('wrangler dev', async () => (await fetch(`http://127.0.0.1:${API_PORT}/v1/health`)).status > 0, 60_000, () => wrangler.running);
+  await waitFor(
+    'first bars',
+    async () => (await fetch(`http://127.0.0.1:${API_PORT}/v1/bars/EURUSD?limit=5`)).ok,
+    120_000,
+    () => collector.running,
+  );
+
+  say('');
+  say(`API        http://127.0.0.1:${API_PORT}   (anonymous requests allowed: API_AUTH=optional)`);
+  say(`  try      curl 127.0.0.1:${API_PORT}/v1/bars/EURUSD?limit=5`);
+  say(`           curl 127.0.0.1:${API_PORT}/v1/health`);
+  say(`API key    ${apiKey}   (also in data/demo.key)`);
+  say(`  try      curl -H "Authorization: Bearer $(cat data/demo.key)" 127.0.0.1:${API_PORT}/v1/symbols`);
+  say(`collector  http://127.0.0.1:${process.env.COLLECTOR_PORT ?? 9464}/metrics  /health  /ready`);
+  say(`bridge     ${bridge.url}   Redis ${redisUrl}`);
+  say('Ctrl-C stops everything.');
+}
+
+/** Stops the children in dependency order; the collector gets time to flush history. */
+function shutdown(code: number): Promise<void> {
+  shuttingDown ??= (async () => {
+    say('stopping…');
+    const byName = (name: string) => children.filter((c) => c.name === name);
+    for (const [name, graceMs] of [['collector', 30_000], ['api', 5_000], ['bridge', 5_000], ['redis', 10_000]] as const) {
+      await Promise.all(byName(name).map((c) => c.stop(graceMs)));
+    }
+    say('stopped');
+    process.exit(code);
+  })();
+  return shuttingDown;
+}
+
+// `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and relayed by tsx),
+// and a second, unhandled SIGINT would kill the demo before its children are stopped.
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[demo] ${error instanceof Error ? error.message : String(error)}\n`);
+  void shutdown(1);
+});
