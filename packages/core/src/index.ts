@@ -7,5 +7,6 @@ export * from './codec';
 export * from './session';
 export * from './symbols';
 export * from './freshness';
+export * from './features';
 export * from './gaps';
 export * from './spike';

@@ -12,6 +12,7 @@ export interface BollingerState {
   shift: number;
   s1: number;
   s2: number;
+  run: number;
   ring: number[];
 }
 
@@ -26,8 +27,10 @@ const NOISE = 64 * Number.EPSILON;
  * σ from running Σx and Σx² cancels catastrophically (EURUSD: mean² ≈ 1.2, σ² ≈ 1e−8), so the
  * sums are of x − shift, with shift ≈ the window mean, and rebuilt exactly (two passes) each
  * time the ring's last slot is written, when the window is ring[0..n−1] in time order.
- * A variance below the sums' rounding noise is taken as 0, so a flat window gives upper =
- * lower exactly and %B is null, as the definition says.
+ * Rounding left in the sums by values that have since left the window can exceed a flat
+ * window's (zero) variance, so flatness is tracked exactly instead: `run` counts the trailing
+ * equal values, and n of them give middle = upper = lower = the value and a null %B, as the
+ * definition says. A variance below the sums' own rounding noise is also taken as 0.
  */
 export class Bollinger implements StreamingIndicator<number, BollingerValue, BollingerState> {
   readonly period: number;
@@ -44,10 +47,12 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
   private shift = 0;
   private s1 = 0;
   private s2 = 0;
+  private run = 0;
   // Tentative sums from the last step; add commits them.
   private nextShift = 0;
   private nextS1 = 0;
   private nextS2 = 0;
+  private nextRun = 0;
 
   constructor(period: number, multiplier: number) {
     this.period = checkPeriod('Bollinger period', period);
@@ -63,6 +68,7 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
     this.shift = this.nextShift;
     this.s1 = this.nextS1;
     this.s2 = this.nextS2;
+    this.run = this.nextRun;
     this.ring[this.head] = x;
     this.head = this.head + 1 === this.period ? 0 : this.head + 1;
     this.count++;
@@ -74,6 +80,8 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
 
   private step(x: number): void {
     const n = this.period;
+    const last = this.ring[this.head === 0 ? n - 1 : this.head - 1]!;
+    this.nextRun = this.count > 0 && x === last ? this.run + 1 : 1;
     if (this.head === n - 1) {
       this.exact(x);
     } else {
@@ -90,7 +98,7 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
       this.nextS1 = s1;
       this.nextS2 = s2;
     }
-    if (this.count + 1 >= n) this.emit(this.nextShift, this.nextS1, this.nextS2, x);
+    if (this.count + 1 >= n) this.emit(this.nextShift, this.nextS1, this.nextS2, x, this.nextRun >= n);
     else this.middle = this.upper = this.lower = this.bandwidth = this.percentB = Number.NaN;
   }
 
@@ -114,13 +122,13 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
     this.nextS2 = s2 + d * d;
   }
 
-  private emit(shift: number, s1: number, s2: number, close: number): void {
+  private emit(shift: number, s1: number, s2: number, close: number, flat: boolean): void {
     const n = this.period;
     const m1 = s1 / n;
     const m2 = s2 / n;
     const variance = m2 - m1 * m1;
-    const sd = variance > m2 * NOISE ? Math.sqrt(variance) : 0;
-    const middle = shift + m1;
+    const sd = !flat && variance > m2 * NOISE ? Math.sqrt(variance) : 0;
+    const middle = flat ? close : shift + m1;
     const upper = middle + this.multiplier * sd;
     const lower = middle - this.multiplier * sd;
     this.middle = middle;
@@ -148,13 +156,13 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
   reset(): void {
     this.ring.fill(0);
     this.count = this.head = 0;
-    this.shift = this.s1 = this.s2 = 0;
+    this.shift = this.s1 = this.s2 = this.run = 0;
     this.middle = this.upper = this.lower = this.bandwidth = this.percentB = Number.NaN;
   }
 
   snapshot(): BollingerState {
-    const { period, multiplier, count, head, shift, s1, s2 } = this;
-    return { kind: 'bollinger', period, multiplier, count, head, shift, s1, s2, ring: Array.from(this.ring) };
+    const { period, multiplier, count, head, shift, s1, s2, run } = this;
+    return { kind: 'bollinger', period, multiplier, count, head, shift, s1, s2, run, ring: Array.from(this.ring) };
   }
 
   restore(s: BollingerState): void {
@@ -165,8 +173,9 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
     this.shift = s.shift;
     this.s1 = s.s1;
     this.s2 = s.s2;
+    this.run = s.run;
     const n = this.period;
-    if (s.count >= n) this.emit(s.shift, s.s1, s.s2, this.ring[(s.head + n - 1) % n]!);
+    if (s.count >= n) this.emit(s.shift, s.s1, s.s2, this.ring[(s.head + n - 1) % n]!, s.run >= n);
     else this.middle = this.upper = this.lower = this.bandwidth = this.percentB = Number.NaN;
   }
 }

@@ -94,7 +94,8 @@ export function bollingerRef(xs: number[], n: number, m: number): BollingerRef {
     }
     const w = xs.slice(i - n + 1, i + 1);
     const mid = mean(w);
-    const sd = Math.sqrt(mean(w.map((v) => (v - mid) ** 2)));
+    // Identical values have σ = 0 by definition; two-pass rounding would leave ~1e-16.
+    const sd = w.every((v) => v === w[0]) ? 0 : Math.sqrt(mean(w.map((v) => (v - mid) ** 2)));
     const upper = mid + m * sd;
     const lower = mid - m * sd;
     out.middle.push(mid);
