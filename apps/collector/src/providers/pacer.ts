@@ -10,8 +10,6 @@ interface SymbolPace {
 
 interface ProviderPace {
   intervalMs: number;
-  /** earliest next request for any symbol */
-  nextAt: number;
   /** set after a rate-limit answer: nothing before this */
   blockedUntil: number;
   symbols: Map<string, SymbolPace>;
@@ -20,17 +18,19 @@ interface ProviderPace {
 export type PaceDecision = 'due' | 'wait' | 'blocked';
 
 /**
- * Spreads a provider's quota evenly over time and fairly over symbols: the provider as a whole
- * is polled at most once per interval, and each symbol once per interval × active symbols,
- * so no symbol starves the others of a scarce provider. In memory: after a restart the Redis
- * quota counters still bound spending, only the spacing restarts.
+ * Spreads a provider's quota evenly over time and fairly over symbols: each symbol is polled
+ * once per interval × active symbols, so on average the provider sees one request per interval
+ * and no symbol starves the others. There is deliberately no provider-wide spacing: the loop
+ * asks for all symbols in the same instant, and spacing them would hand all but one to a
+ * lower-priority provider every cycle. Bursts stay bounded by the Redis quota counters, which
+ * also survive a restart (this spacing is in memory).
  */
 export class Pacer {
   readonly #paces = new Map<string, ProviderPace>();
 
   constructor(intervals: Readonly<Record<string, number>>) {
     for (const [provider, intervalMs] of Object.entries(intervals)) {
-      this.#paces.set(provider, { intervalMs, nextAt: 0, blockedUntil: 0, symbols: new Map() });
+      this.#paces.set(provider, { intervalMs, blockedUntil: 0, symbols: new Map() });
     }
   }
 
@@ -40,7 +40,7 @@ export class Pacer {
     if (now < pace.blockedUntil) return 'blocked';
     const s = this.#symbol(pace, symbol);
     s.askedAt = now;
-    return now >= pace.nextAt && now >= s.nextAt ? 'due' : 'wait';
+    return now >= s.nextAt ? 'due' : 'wait';
   }
 
   /** Books a request now; call synchronously after a 'due' check so concurrent callers see it. */
@@ -49,7 +49,6 @@ export class Pacer {
     if (!pace) return;
     let active = 0;
     for (const s of pace.symbols.values()) if (now - s.askedAt <= ACTIVE_MS) active += 1;
-    pace.nextAt = now + pace.intervalMs;
     const s = this.#symbol(pace, symbol);
     s.spentAt = now;
     s.nextAt = now + pace.intervalMs * Math.max(1, active);
