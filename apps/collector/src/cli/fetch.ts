@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_SYMBOL_SPECS, SymbolRegistry, validateBars, type Bar, type Reject, type SymbolSpec } from '@marketpipe/core';
+import { DEFAULT_SYMBOL_SPECS, SymbolRegistry, systemClock, validateBars, type Bar, type Reject, type SymbolSpec } from '@marketpipe/core';
 import { loadConfig } from '../config';
 import { createFetchers } from '../providers/factory';
+import { SimFetcher } from '../sim/sim-fetcher';
+import type { BarFetcher } from '../providers/types';
 import { ProviderError } from '../providers/types';
 
 export interface FetchIo {
@@ -61,9 +63,10 @@ export async function fetchCommand(argv: string[], env: Record<string, string | 
     io.stderr.write(`unknown symbol "${values.symbol}"\n`);
     return 2;
   }
-  const fetcher = createFetchers(config)[0];
+  const fetcher: BarFetcher | undefined =
+    values.provider === 'sim' ? new SimFetcher({ seed: config.SIM_SEED, clock: systemClock }) : createFetchers(config)[0];
   if (!fetcher) {
-    io.stderr.write(`provider "${values.provider}" is not available here (sim runs inside the collector; keyed providers need their *_API_KEY)\n`);
+    io.stderr.write(`provider "${values.provider}" is not available: it needs its *_API_KEY\n`);
     return 2;
   }
   if (!fetcher.supports(spec)) {

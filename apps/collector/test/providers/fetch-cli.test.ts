@@ -8,11 +8,11 @@ beforeAll(async () => {
 });
 afterAll(() => fakes.stop());
 
-async function run(args: string[]) {
+async function run(args: string[], env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
   const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
-  const code = await fetchCommand(args, fakes.env, io);
+  const code = await fetchCommand(args, { ...fakes.env, ...env }, io);
   return { code, stdout, stderr };
 }
 
@@ -45,7 +45,16 @@ describe('marketpipe fetch', () => {
     expect(limited.stderr).toMatch(/^reject rate_limited EURUSD/);
     expect(limited.stderr).not.toContain(fakes.keys.twelvedata);
     expect((await run(['--provider', 'yahoo'])).code).toBe(2);
-    expect((await run(['--provider', 'sim', '--symbol', 'EURUSD'])).code).toBe(2);
+    expect((await run(['--provider', 'polygon', '--symbol', 'EURUSD'], { POLYGON_API_KEY: '' })).code).toBe(2);
     expect((await run(['--symbol', 'EURUSD', '--bogus'])).code).toBe(2);
+  });
+
+  it('fetches from the sim feed too, one Bar per line with --json', async () => {
+    const { code, stdout } = await run(['--provider', 'sim', '--symbol', 'XAUUSD', '--json']);
+    expect(code).toBe(0);
+    const bars = stdout.trim().split('\n').map((l) => JSON.parse(l) as { source: string; close: number; final: boolean });
+    expect(bars.length).toBeGreaterThan(1_000);
+    expect(bars.every((b) => b.source === 'sim' && b.close > 1_000)).toBe(true);
+    expect(bars.at(-1)?.final).toBe(false);
   });
 });
