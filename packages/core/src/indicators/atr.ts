@@ -48,12 +48,8 @@ export class Atr implements StreamingIndicator<HighLowClose, number, AtrState> {
       return 0;
     }
     const pc = this.prevClose;
-    // The comparison order of TA-Lib's TRANGE.
-    let tr = high - low;
-    const up = Math.abs(pc - high);
-    if (up > tr) tr = up;
-    const down = Math.abs(pc - low);
-    if (down > tr) tr = down;
+    // Math.max rather than TA-Lib's compare-and-assign: same value for finite inputs, no branches.
+    const tr = Math.max(high - low, Math.abs(pc - high), Math.abs(pc - low));
     const acc = c > n ? (this.acc * (n - 1) + tr) / n : c === n ? (this.acc + tr) / n : this.acc + tr;
     this.value = c >= n ? acc : Number.NaN;
     return acc;

@@ -54,10 +54,10 @@ export class Rsi implements StreamingIndicator<number, number, RsiState> {
       return;
     }
     const d = x - this.prev;
-    let g = c > n ? this.gain * (n - 1) : this.gain;
-    let l = c > n ? this.loss * (n - 1) : this.loss;
-    if (d < 0) l -= d;
-    else g += d;
+    // Selects, not an if/else on the sign: the sign of price changes is a coin flip to the
+    // branch predictor. Adding 0 or −d gives TA-Lib's `gain += d` / `loss -= d` bit for bit.
+    let g = (c > n ? this.gain * (n - 1) : this.gain) + (d > 0 ? d : 0);
+    let l = (c > n ? this.loss * (n - 1) : this.loss) + (d < 0 ? -d : 0);
     if (c >= n) {
       g /= n;
       l /= n;
