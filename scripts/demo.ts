@@ -93,7 +93,7 @@ async function startRedis(): Promise<string> {
   if (spawnSync('redis-server', ['--version']).error) {
     process.stderr.write(
       'redis-server was not found on PATH and REDIS_URL is not set.\n' +
-        'Install Redis (Debian/Ubuntu: `sudo apt-get install redis-server`, macOS: `brew install redis`)\n' +
+        'Install Redis (Debian/Ubuntu: `apt-get install redis-server`, macOS: `brew install redis`)\n' +
         'or point REDIS_URL at a running Redis, then run `npm run demo` again.\n',
     );
     process.exit(1);
