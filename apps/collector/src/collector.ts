@@ -7,7 +7,8 @@ import { CollectorMetrics } from './metrics';
 import { createBinaryRedisClient } from './redis/client';
 import { RedisBarWindow } from './redis/redis-bar-window';
 import { LibsqlHistoryStore } from './history/libsql-history-store';
-import { Orchestrator, type AnalyticsStage, type CycleReport } from './orchestrator';
+import { Orchestrator, type CycleReport } from './orchestrator';
+import { FeatureStage, type WarmReport } from './features/feature-stage';
 import { Ticker } from './ticker';
 import { backfill, type BackfillReport } from './backfill';
 import { recoverFromWindow } from './recovery';
@@ -17,6 +18,8 @@ import { buildSources, type BuiltSources } from './sources';
 
 export const VERSION = '0.1.0';
 const DAY = 86_400_000;
+/** how often changed engine state is persisted (a restart replays at most this much history) */
+const STATE_SAVE_MS = 5_000;
 
 export interface CollectorOptions {
   logger?: Logger;
@@ -28,7 +31,8 @@ export interface CollectorOptions {
   healthServer?: boolean;
   /** builds the fetchers and the source over them (providers layer) */
   sources?: (ctx: SourceContext) => Promise<BuiltSources>;
-  analytics?: (ctx: SourceContext) => Promise<AnalyticsStage | undefined>;
+  /** false: no feature engines (benchmarks of the bare loop) */
+  features?: boolean;
   /** called after every cycle (benchmarks, tests) */
   onCycle?: (report: CycleReport) => void;
 }
@@ -50,6 +54,8 @@ export interface RunningCollector {
   readonly history: LibsqlHistoryStore;
   readonly clock: Clock;
   readonly backfill: BackfillReport[];
+  readonly warm: WarmReport | undefined;
+  readonly features: FeatureStage | undefined;
   runCycle(): ReturnType<Orchestrator['runCycle']>;
   flush(): Promise<number>;
   stop(): Promise<void>;
@@ -100,7 +106,12 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     const bar = await history.lastBar(spec.symbol);
     if (bar) lastFinal.set(spec.symbol, bar);
   }
-  const analytics = opts.analytics ? await opts.analytics(ctx) : undefined;
+  const analytics = opts.features === false ? undefined : new FeatureStage(specs);
+  const warmReport = analytics ? await analytics.warm(specs, history, window, logger) : undefined;
+  if (warmReport) logger.info(warmReport, 'feature engines warm');
+  const saveStates = async (all = false) => {
+    if (analytics) await window.saveStates(analytics.takeStates(all));
+  };
   const orchestrator = new Orchestrator({
     specs,
     source: built.source,
@@ -134,6 +145,9 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   const flushTimer = setInterval(() => {
     history.flush().catch((err: unknown) => logger.error({ err }, 'history flush failed; will retry'));
   }, config.HISTORY_FLUSH_MS);
+  const stateTimer = setInterval(() => {
+    saveStates().catch((err: unknown) => logger.error({ err }, 'saving engine state failed; will retry'));
+  }, STATE_SAVE_MS);
   const pruneTimer = setInterval(() => {
     history.prune(clock.now() - config.RETENTION_DAYS * DAY).catch((err: unknown) => logger.error({ err }, 'prune failed'));
   }, 3_600_000);
@@ -165,13 +179,17 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     history,
     clock,
     backfill: backfillReport,
+    warm: warmReport,
+    features: analytics,
     runCycle,
     flush: () => history.flush(),
     stop: () =>
       (stopping ??= (async () => {
         await ticker.stop();
         clearInterval(flushTimer);
+        clearInterval(stateTimer);
         clearInterval(pruneTimer);
+        await saveStates();
         await built.close?.();
         const rows = await history.flush();
         await history.close();

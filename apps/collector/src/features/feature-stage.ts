@@ -1,0 +1,107 @@
+import {
+  FeatureEngine,
+  decodeValue,
+  encodeFeatures,
+  encodeValue,
+  type Bar,
+  type FeatureEngineState,
+  type FeaturePeriods,
+  type SymbolSpec,
+} from '@marketpipe/core';
+import type { AnalyticsOutput, AnalyticsStage } from '../orchestrator';
+import type { LibsqlHistoryStore } from '../history/libsql-history-store';
+import type { RedisBarWindow } from '../redis/redis-bar-window';
+import type { Logger } from '../logger';
+
+/** Bars replayed to warm a cold engine: enough for EMA 200 to forget its seed. */
+export const WARM_BARS = 5_000;
+
+export interface WarmReport {
+  /** engines resumed from persisted state */
+  restored: number;
+  /** engines rebuilt from history */
+  rebuilt: number;
+  /** bars replayed in total (catch-up after a restored state, or the warm window) */
+  replayed: number;
+}
+
+/**
+ * The analytics stage: one incremental FeatureEngine per symbol. Final bars are committed,
+ * the forming bar is shown without disturbing committed state. Engine state is persisted to
+ * Redis so a restart resumes exactly where it left off instead of recomputing history.
+ */
+export class FeatureStage implements AnalyticsStage {
+  readonly #engines = new Map<string, FeatureEngine>();
+  readonly #dirty = new Set<string>();
+
+  constructor(
+    specs: readonly SymbolSpec[],
+    private readonly periods?: Partial<FeaturePeriods>,
+  ) {
+    for (const spec of specs) this.#engines.set(spec.symbol, this.#newEngine(spec));
+  }
+
+  #newEngine(spec: SymbolSpec): FeatureEngine {
+    return new FeatureEngine({ session: spec.session, ...(this.periods ? { periods: this.periods } : {}) });
+  }
+
+  engine(symbol: string): FeatureEngine | undefined {
+    return this.#engines.get(symbol);
+  }
+
+  /**
+   * Restores each engine from its persisted state and replays the final bars history holds
+   * after it; an engine without (usable) state is rebuilt from the last WARM_BARS bars.
+   */
+  async warm(specs: readonly SymbolSpec[], history: LibsqlHistoryStore, window: RedisBarWindow, logger: Logger): Promise<WarmReport> {
+    const report: WarmReport = { restored: 0, rebuilt: 0, replayed: 0 };
+    const states = await window.loadStates(specs.map((s) => s.symbol));
+    for (const spec of specs) {
+      let engine = this.#engines.get(spec.symbol)!;
+      let from: number | null = null;
+      const bytes = states.get(spec.symbol);
+      if (bytes) {
+        try {
+          const state = decodeValue<FeatureEngineState>(bytes);
+          engine.restore(state);
+          from = state.last ? state.last.ts + 1 : 0;
+          report.restored++;
+        } catch (err) {
+          logger.warn({ err, symbol: spec.symbol }, 'persisted engine state unusable; rebuilding from history');
+          engine = this.#newEngine(spec);
+          this.#engines.set(spec.symbol, engine);
+        }
+      }
+      const last = await history.lastTs(spec.symbol);
+      if (last === null) continue;
+      if (from === null) {
+        from = last - (WARM_BARS - 1) * 60_000;
+        report.rebuilt++;
+      }
+      const bars = await history.range(spec.symbol, from, last);
+      for (const bar of bars) engine.update(bar, { final: true });
+      report.replayed += bars.length;
+      if (bars.length > 0) this.#dirty.add(spec.symbol);
+    }
+    return report;
+  }
+
+  update(spec: SymbolSpec, finals: readonly Bar[], forming: Bar | null): AnalyticsOutput {
+    const engine = this.#engines.get(spec.symbol);
+    if (!engine) return {};
+    for (const bar of finals) engine.update(bar, { final: true });
+    if (finals.length > 0) this.#dirty.add(spec.symbol);
+    if (forming) engine.update(forming, { final: false });
+    if (finals.length === 0 && !forming) return {};
+    return { features: encodeFeatures(engine.features(Date.now())) };
+  }
+
+  /** Encoded committed state of the engines changed since the last call (or of all). */
+  takeStates(all = false): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    const symbols = all ? [...this.#engines.keys()] : [...this.#dirty];
+    for (const symbol of symbols) out.set(symbol, encodeValue(this.#engines.get(symbol)!.snapshot()));
+    this.#dirty.clear();
+    return out;
+  }
+}
