@@ -4,7 +4,9 @@ import { problemJson, problemNotFound } from './middleware/problem';
 import { rateLimit } from './middleware/rate-limit';
 import type { ApiPorts, AppEnv } from './ports';
 import { barsRoute } from './routes/bars';
+import { featuresRoute } from './routes/features';
 import { healthRoute } from './routes/health';
+import { signalsRoute } from './routes/signals';
 import { symbolsRoute } from './routes/symbols';
 import { SymbolLookup } from './symbol-lookup';
 
@@ -32,6 +34,9 @@ export function createApp(ports: ApiPorts, options: AppOptions): Hono<AppEnv> {
   app.use('/v1/*', apiKeyAuth({ store: ports.apiKeys, mode: options.auth }));
   app.use('/v1/*', rateLimit({ limiter: ports.rateLimiter, now }));
   app.route('/v1/symbols', symbolsRoute({ symbols, now }));
-  app.route('/v1/bars', barsRoute({ market: ports.market, symbols, staleAfterMs: options.staleAfterMs, now }));
+  const data = { market: ports.market, symbols, staleAfterMs: options.staleAfterMs, now };
+  app.route('/v1/bars', barsRoute(data));
+  app.route('/v1/features', featuresRoute(data));
+  app.route('/v1/signals', signalsRoute(data));
   return app;
 }

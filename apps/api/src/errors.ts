@@ -56,6 +56,17 @@ export class RateLimitedError extends ApiError {
   }
 }
 
+export class StaleDataError extends ApiError {
+  readonly code = 'stale_data';
+  readonly status = 503;
+  readonly title = 'Data is stale';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StaleDataError';
+    this.headers = { 'retry-after': '1' };
+  }
+}
+
 export class UpstreamError extends ApiError {
   readonly code = 'upstream_unavailable';
   readonly status = 503;

@@ -1,4 +1,4 @@
-import type { Bar, Interval, SymbolSpec } from '@marketpipe/core';
+import type { Bar, Features, Interval, Signal, SymbolSpec } from '@marketpipe/core';
 
 /** A collector's liveness record (`md:v1:collector:{id}:heartbeat`). */
 export interface Heartbeat {
@@ -17,6 +17,13 @@ export interface BarsSnapshot {
   updatedAt: number | null;
 }
 
+/** A latest value of one symbol, with when the collector last polled that symbol. */
+export interface Latest<T> {
+  symbol: string;
+  value: T;
+  updatedAt: number | null;
+}
+
 /** Read side of the Redis layout (DESIGN §4); one round trip per call where possible. */
 export interface MarketDataReader {
   /** the symbol specs the collectors publish; empty before any collector has started */
@@ -24,6 +31,10 @@ export interface MarketDataReader {
   /** the last `limit` bars including the forming one */
   bars(symbol: string, interval: Interval, limit: number): Promise<BarsSnapshot>;
   heartbeats(): Promise<Heartbeat[]>;
+  /** latest features of each symbol that has some; symbols without any are left out */
+  features(symbols: readonly string[]): Promise<Latest<Features>[]>;
+  /** latest signals of the given symbols, or of every symbol when none are given */
+  signals(symbols?: readonly string[]): Promise<Latest<Signal>[]>;
 }
 
 export interface ApiKeyRecord {

@@ -1,5 +1,5 @@
 import type {} from 'vitest';
-import type { Bar } from '@marketpipe/core';
+import type { Bar, Features, Signal } from '@marketpipe/core';
 
 /** What the Node-side global setup hands to the tests running in workerd. */
 declare module 'vitest' {
@@ -14,6 +14,10 @@ declare module 'vitest' {
     revokedKey: string;
     /** final bars of EURUSD as the collector stored them, read back over TCP at setup */
     collectorBars: Bar[];
+    /** a prefix holding hand-written features and a signal for EURUSD (msgpack, as the collector writes them) */
+    fixturePrefix: string;
+    fixtureFeatures: Features;
+    fixtureSignal: Signal;
   }
 }
 

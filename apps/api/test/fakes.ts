@@ -1,5 +1,5 @@
-import { DEFAULT_SYMBOL_SPECS, type Bar, type SymbolSpec } from '@marketpipe/core';
-import type { ApiKeyRecord, ApiKeyStore, BarsSnapshot, Heartbeat, MarketDataReader, RateLimitDecision, RateLimiter } from '../src/ports';
+import { DEFAULT_SYMBOL_SPECS, type Bar, type Features, type Signal, type SymbolSpec } from '@marketpipe/core';
+import type { ApiKeyRecord, ApiKeyStore, BarsSnapshot, Heartbeat, Latest, MarketDataReader, RateLimitDecision, RateLimiter } from '../src/ports';
 
 /** In-memory ports for fast in-process tests of the app's routing, auth and error mapping. */
 export class MemoryMarket implements MarketDataReader {
@@ -8,6 +8,8 @@ export class MemoryMarket implements MarketDataReader {
   forming = new Map<string, Bar>();
   seen = new Map<string, number>();
   beats: Heartbeat[] = [];
+  feats = new Map<string, Features>();
+  sigs = new Map<string, Signal>();
 
   async symbols() {
     return this.specs;
@@ -22,6 +24,21 @@ export class MemoryMarket implements MarketDataReader {
 
   async heartbeats() {
     return this.beats;
+  }
+
+  async features(symbols: readonly string[]) {
+    return this.#latest(symbols, this.feats);
+  }
+
+  async signals(symbols?: readonly string[]) {
+    return this.#latest(symbols ?? [...this.sigs.keys()], this.sigs);
+  }
+
+  #latest<T>(symbols: readonly string[], from: Map<string, T>): Latest<T>[] {
+    return symbols.flatMap((symbol) => {
+      const value = from.get(symbol);
+      return value ? [{ symbol, value, updatedAt: this.seen.get(symbol) ?? null }] : [];
+    });
   }
 }
 
@@ -45,4 +62,20 @@ export class CountingLimiter implements RateLimiter {
 
 export function bar(symbol: string, ts: number, close: number, final = true): Bar {
   return { symbol, interval: '1m', ts, open: close, high: close, low: close, close, volume: 0, source: 'sim', final, filled: false };
+}
+
+export function features(symbol: string, ts: number): Features {
+  return {
+    symbol, interval: '1m', ts, final: false, close: 1.0842, defs: 'talib',
+    ema: { '9': 1.0841, '21': 1.0839, '50': null, '200': null },
+    rsi: 56.2, atr: 0.00031, momentum: 0.0004, volumeMa: null, vwap: null,
+    bb: { middle: 1.0838, upper: 1.0849, lower: 1.0827, bandwidth: 0.002, percentB: 0.68 },
+    macd: { macd: null, signal: null, histogram: null },
+    periods: { ema: [9, 21, 50, 200], rsi: 14, atr: 14, momentum: 10, volumeMa: 20, bb: [20, 2], macd: [12, 26, 9] },
+    warm: false, computedAt: ts + 512,
+  };
+}
+
+export function signal(symbol: string, score: number, ts: number): Signal {
+  return { symbol, side: 'long', score, reasons: ['ema9>ema21'], price: 1.0842, stop: 1.0835, target: null, ts, computedAt: ts + 512 };
 }

@@ -96,6 +96,19 @@ describe('with other bindings', () => {
     expect((await app.request('/v1/bars/EURUSD?limit=5', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
   });
 
+  it('serves msgpack features and signals byte-exact through the binary reader', async () => {
+    const app = buildApp({ ...base, API_AUTH: 'optional', REDIS_PREFIX: inject('fixturePrefix') });
+    const one = (await (await app.request('/v1/features/EURUSD')).json()) as { features: unknown };
+    expect(one.features).toEqual(inject('fixtureFeatures'));
+    const batch = (await (await app.request('/v1/features?symbols=EURUSD,XAUUSD')).json()) as { items: unknown[]; missing: string[] };
+    expect(batch.items).toHaveLength(1);
+    expect(batch.missing).toEqual(['XAUUSD']);
+    const sig = await (await app.request('/v1/signals/EURUSD?broker=oanda&allowStale=true')).json();
+    expect(sig).toMatchObject({ ...inject('fixtureSignal'), brokerSymbol: 'EUR_USD' });
+    const all = (await (await app.request('/v1/signals?allowStale=true')).json()) as { items: unknown[] };
+    expect(all.items).toEqual([expect.objectContaining(inject('fixtureSignal'))]);
+  });
+
   it('reports 503 on health when no collector writes under the prefix', async () => {
     const app = buildApp({ ...base, REDIS_PREFIX: inject('emptyPrefix') });
     const res = await app.request('/v1/health');

@@ -1,7 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { UnknownSymbolError } from '@marketpipe/core';
-import { ApiError, NotFoundError } from '../errors';
+import { ApiError, ConfigError, NotFoundError, UpstreamError } from '../errors';
 
 /** RFC 9457 problem details; extension members sit beside these. */
 export interface Problem {
@@ -14,6 +14,8 @@ export interface Problem {
 
 interface Described {
   problem: Omit<Problem, 'instance'>;
+  /** worth a log line: an upstream failure or a bug, not a client's mistake */
+  log?: boolean;
   extensions?: Record<string, unknown>;
   headers?: Record<string, string>;
 }
@@ -26,6 +28,7 @@ function describe(error: unknown): Described {
       problem: { type: problemType(error.code), title: error.title, status: error.status, detail: error.message },
       extensions: error.extensions,
       headers: error.headers,
+      log: error instanceof UpstreamError || error instanceof ConfigError,
     };
   }
   if (error instanceof UnknownSymbolError) {
@@ -45,13 +48,14 @@ function describe(error: unknown): Described {
   // Anything else is a bug: say so without leaking internals.
   return {
     problem: { type: problemType('internal'), title: 'Internal error', status: 500, detail: 'the request failed unexpectedly' },
+    log: true,
   };
 }
 
 /** The problem+json response for any thrown value; `url` becomes the `instance` member. */
 export function problemResponse(error: unknown, url: string): Response {
-  const { problem, extensions, headers } = describe(error);
-  if (problem.status >= 500) console.error(error);
+  const { problem, extensions, headers, log } = describe(error);
+  if (log) console.error(error);
   const body = { ...problem, instance: new URL(url).pathname, ...extensions } satisfies Problem;
   return new Response(JSON.stringify(body), {
     status: problem.status,

@@ -1,8 +1,19 @@
 import type { Redis } from '@upstash/redis/cloudflare';
-import { decodeBar, SymbolSpecListSchema, type Bar, type Interval, type RedisKeys, type SymbolSpec } from '@marketpipe/core';
+import {
+  decodeBar,
+  decodeFeatures,
+  decodeSignal,
+  SymbolSpecListSchema,
+  type Bar,
+  type Features,
+  type Interval,
+  type RedisKeys,
+  type Signal,
+  type SymbolSpec,
+} from '@marketpipe/core';
 import { z } from 'zod';
 import { UpstreamError } from '../errors';
-import type { BarsSnapshot, Heartbeat, MarketDataReader } from '../ports';
+import type { BarsSnapshot, Heartbeat, Latest, MarketDataReader } from '../ports';
 import type { BinaryPipeline, BinaryReply } from './binary-pipeline';
 
 const HeartbeatSchema = z.object({
@@ -14,6 +25,14 @@ const HeartbeatSchema = z.object({
 
 const text = new TextDecoder();
 const bytesOrNull = (r: BinaryReply | undefined): Uint8Array | null => (r instanceof Uint8Array ? r : null);
+const list = (r: BinaryReply | undefined): BinaryReply[] => (Array.isArray(r) ? r : []);
+
+/** A `md:v1:seen` value (ms since epoch as decimal text), or null. */
+function seenAt(r: BinaryReply | undefined): number | null {
+  const bytes = bytesOrNull(r);
+  const at = bytes ? Number(text.decode(bytes)) : NaN;
+  return Number.isFinite(at) ? at : null;
+}
 
 /** Upstream failures are 503s, whatever the client threw. */
 async function upstream<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -51,16 +70,14 @@ export class UpstashMarketDataReader implements MarketDataReader {
         ['HGET', this.keys.forming, symbol],
         ['HGET', this.keys.seen, symbol],
       ]);
-      const bars: Bar[] = (Array.isArray(finals) ? finals : []).flatMap((m) => (m instanceof Uint8Array ? [decodeBar(m)] : [])).reverse();
+      const bars: Bar[] = list(finals).flatMap((m) => (m instanceof Uint8Array ? [decodeBar(m)] : [])).reverse();
       const formingBytes = bytesOrNull(forming);
       const live = formingBytes ? decodeBar(formingBytes) : null;
       const last = bars.at(-1);
       // Between a minute's end and the next cycle the forming bar may still be the one that
       // was just finalised: the final bar wins.
       if (live && (!last || live.ts > last.ts)) bars.push(live);
-      const seenBytes = bytesOrNull(seen);
-      const updatedAt = seenBytes ? Number(text.decode(seenBytes)) : NaN;
-      return { bars: bars.slice(-limit), updatedAt: Number.isFinite(updatedAt) ? updatedAt : null };
+      return { bars: bars.slice(-limit), updatedAt: seenAt(seen) };
     });
   }
 
@@ -79,6 +96,54 @@ export class UpstashMarketDataReader implements MarketDataReader {
         const parsed = HeartbeatSchema.safeParse(values[i]);
         return parsed.success ? [{ id: this.#collectorId(key), ...parsed.data }] : [];
       });
+    });
+  }
+
+  /** One round trip: HMGET of the features and of the last-seen times. */
+  features(symbols: readonly string[]): Promise<Latest<Features>[]> {
+    return upstream('features', async () => {
+      if (symbols.length === 0) return [];
+      const [values, seen] = await this.binary.exec([
+        ['HMGET', this.keys.features, ...symbols],
+        ['HMGET', this.keys.seen, ...symbols],
+      ]);
+      return this.#latest(symbols, list(values), list(seen), decodeFeatures);
+    });
+  }
+
+  /** One round trip: the signals (HMGET, or HGETALL for all) and the last-seen times. */
+  signals(symbols?: readonly string[]): Promise<Latest<Signal>[]> {
+    return upstream('signals', async () => {
+      if (symbols) {
+        if (symbols.length === 0) return [];
+        const [values, seen] = await this.binary.exec([
+          ['HMGET', this.keys.signals, ...symbols],
+          ['HMGET', this.keys.seen, ...symbols],
+        ]);
+        return this.#latest(symbols, list(values), list(seen), decodeSignal);
+      }
+      const [all, seenAll] = await this.binary.exec([
+        ['HGETALL', this.keys.signals],
+        ['HGETALL', this.keys.seen],
+      ]);
+      const seenBySymbol = new Map<string, BinaryReply>();
+      const flatSeen = list(seenAll);
+      for (let i = 0; i + 1 < flatSeen.length; i += 2) seenBySymbol.set(text.decode(bytesOrNull(flatSeen[i]) ?? new Uint8Array()), flatSeen[i + 1]!);
+      const flat = list(all);
+      const out: Latest<Signal>[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const symbol = text.decode(bytesOrNull(flat[i]) ?? new Uint8Array());
+        const bytes = bytesOrNull(flat[i + 1]);
+        if (bytes) out.push({ symbol, value: decodeSignal(bytes), updatedAt: seenAt(seenBySymbol.get(symbol)) });
+      }
+      return out;
+    });
+  }
+
+  #latest<T>(symbols: readonly string[], values: BinaryReply[], seen: BinaryReply[], decode: (b: Uint8Array) => T): Latest<T>[] {
+    return symbols.flatMap((symbol, i) => {
+      const bytes = bytesOrNull(values[i]);
+      return bytes ? [{ symbol, value: decode(bytes), updatedAt: seenAt(seen[i]) }] : [];
     });
   }
 

@@ -6,7 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { createClient } from 'redis';
 import { loadConfig, startCollector } from '@marketpipe/collector';
 import { startBridge } from '@marketpipe/bridge';
-import { redisKeys } from '@marketpipe/core';
+import { DEFAULT_SYMBOL_SPECS, encodeFeatures, encodeSignal, redisKeys, type Features, type Signal } from '@marketpipe/core';
 import { eventually, startPrivateRedis } from '@marketpipe/testkit';
 import '../context';
 
@@ -48,6 +48,28 @@ export default async function setup(project: TestProject) {
     [sha256(apiKey)]: JSON.stringify({ name: 'test', createdAt: Date.now(), revoked: false }),
     [sha256(revokedKey)]: JSON.stringify({ name: 'revoked', createdAt: Date.now(), revoked: true }),
   });
+  // Features and signals are written by hand until the collector's analytics stage lands.
+  const fixturePrefix = `test:api:fixture:${randomBytes(4).toString('hex')}:`;
+  const fx = redisKeys(fixturePrefix);
+  const at = Date.now();
+  const fixtureFeatures: Features = {
+    symbol: 'EURUSD', interval: '1m', ts: at - (at % 60_000), final: false, close: 1.08423, defs: 'talib',
+    ema: { '9': 1.0841, '21': 1.0839, '50': 1.08351, '200': null },
+    rsi: 56.2, atr: 0.00031, momentum: -0.0004, volumeMa: 812.5, vwap: null,
+    bb: { middle: 1.0838, upper: 1.0849, lower: 1.0827, bandwidth: 0.002, percentB: 0.68 },
+    macd: { macd: 0.00012, signal: 0.00009, histogram: 0.00003 },
+    periods: { ema: [9, 21, 50, 200], rsi: 14, atr: 14, momentum: 10, volumeMa: 20, bb: [20, 2], macd: [12, 26, 9] },
+    warm: false, computedAt: at,
+  };
+  const fixtureSignal: Signal = {
+    symbol: 'EURUSD', side: 'short', score: 0.81, reasons: ['rsi<45', 'macd<signal'], price: 1.08423, stop: 1.0851, target: null,
+    ts: fixtureFeatures.ts, computedAt: at,
+  };
+  const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  await admin.set(fx.symbols, JSON.stringify(DEFAULT_SYMBOL_SPECS));
+  await admin.hSet(fx.features, 'EURUSD', buf(encodeFeatures(fixtureFeatures)));
+  await admin.hSet(fx.signals, 'EURUSD', buf(encodeSignal(fixtureSignal)));
+  await admin.hSet(fx.seen, 'EURUSD', String(at));
   await admin.close();
 
   project.provide('bridgeUrl', bridge.url);
@@ -57,6 +79,9 @@ export default async function setup(project: TestProject) {
   project.provide('apiKey', apiKey);
   project.provide('revokedKey', revokedKey);
   project.provide('collectorBars', collectorBars);
+  project.provide('fixturePrefix', fixturePrefix);
+  project.provide('fixtureFeatures', fixtureFeatures);
+  project.provide('fixtureSignal', fixtureSignal);
 
   return async () => {
     await collector.stop();
