@@ -1,6 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
-import type { Bar } from '@marketpipe/core';
+import type { Bar, Features } from '@marketpipe/core';
 import { buildApp } from '../src/worker';
 import type { WorkerEnv } from '../src/env';
 import { ConfigError } from '../src/errors';
@@ -48,6 +48,15 @@ describe('the Worker over the bridge', () => {
     expect(ts).toEqual([...ts].sort((a, b) => a - b));
     expect(body.bars.slice(0, 4).every((b) => b.final)).toBe(true);
     expect(body.bars[4]?.final).toBe(false);
+    expect(typeof body.ageMs).toBe('number');
+  });
+
+  it('serves the features the collector computes each cycle', async () => {
+    const res = await get('/v1/features/EURUSD');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { symbol: string; features: Features; ageMs: number; stale: boolean };
+    expect(body.features).toMatchObject({ symbol: 'EURUSD', interval: '1m', defs: 'talib', periods: { rsi: 14, ema: [9, 21, 50, 200] } });
+    expect(body.features.close).toBeGreaterThan(0);
     expect(typeof body.ageMs).toBe('number');
   });
 
