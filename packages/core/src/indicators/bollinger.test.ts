@@ -65,3 +65,23 @@ test('a flat window has upper = lower and a null %B, not NaN', () => {
 test('rejects a negative multiplier', () => {
   expect(() => new Bollinger(20, -1)).toThrow(expect.objectContaining({ code: 'invalid_period' }));
 });
+
+describe('Bollinger after a jump', () => {
+  // Found by the property test: at 1e12 a 4e9 jump left the running sums centred far from the
+  // window, so a real σ of ~500 (5e-10 relative) was taken for rounding noise and the bands
+  // collapsed. The sums are now re-centred when cancellation would dominate.
+  const jumped = [
+    1e12, ...Array(7).fill(999999999999.9999), ...Array(5).fill(1003831988010.0994),
+    ...Array(11).fill(1007846838712.0646), ...Array(10).fill(1007846837700.0404),
+  ] as number[];
+
+  test('keeps a spread of 5e-10 relative that follows a large jump', () => {
+    const bb = new Bollinger(20, 2);
+    const want = asValues(jumped);
+    jumped.forEach((x, i) => {
+      bb.add(x);
+      expect(sameBands(bb.result, want[i] ?? null), `bar ${i}: ${JSON.stringify(bb.result)} vs ${JSON.stringify(want[i])}`).toBe(true);
+    });
+    expect(bb.upper - bb.lower).toBeGreaterThan(1_000);
+  });
+});

@@ -18,6 +18,11 @@ export interface BollingerState {
 
 /** Below this share of the mean square the variance is rounding noise, not spread. */
 const NOISE = 64 * Number.EPSILON;
+/**
+ * Re-centre when the shift is this far from the window mean (m1² / σ²): past it the
+ * cancellation in m2 − m1² costs more than 16 of the 52 mantissa bits (σ error > ~1e−11).
+ */
+const RECENTER = 65_536;
 
 /**
  * Bollinger bands (TA-Lib BBANDS, matype SMA): middle = SMA(n), σ = population stdev,
@@ -30,7 +35,9 @@ const NOISE = 64 * Number.EPSILON;
  * Rounding left in the sums by values that have since left the window can exceed a flat
  * window's (zero) variance, so flatness is tracked exactly instead: `run` counts the trailing
  * equal values, and n of them give middle = upper = lower = the value and a null %B, as the
- * definition says. A variance below the sums' own rounding noise is also taken as 0.
+ * definition says. After a jump the shift is far from the new window mean and the running
+ * variance would be mostly cancellation; then the sums are rebuilt exactly at that step
+ * (n multiply-adds, rare). A variance still below the sums' rounding noise is taken as 0.
  */
 export class Bollinger implements StreamingIndicator<number, BollingerValue, BollingerState> {
   readonly period: number;
@@ -84,6 +91,8 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
     this.nextRun = this.count > 0 && x === last ? this.run + 1 : 1;
     if (this.head === n - 1) {
       this.exact(x);
+    } else if (this.count + 1 >= n && this.nextRun < n && this.stale(this.shift, x)) {
+      this.exact(x);
     } else {
       const shift = this.count === 0 ? x : this.shift;
       const d = x - shift;
@@ -102,16 +111,31 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
     else this.middle = this.upper = this.lower = this.bandwidth = this.percentB = Number.NaN;
   }
 
-  /** Rebuilds the sums around the window mean from ring[0..n−2] and x, in time order. */
+  /** True when the running sums around `shift`, updated with x, would be mostly cancellation. */
+  private stale(shift: number, x: number): boolean {
+    const n = this.period;
+    const d = x - shift;
+    const o = this.count >= n ? this.ring[this.head]! - shift : 0;
+    const m1 = (this.s1 + d - o) / n;
+    const m2 = (this.s2 + d * d - o * o) / n;
+    const variance = m2 - m1 * m1;
+    return !(variance > m2 * NOISE) || m1 * m1 > variance * RECENTER;
+  }
+
+  /**
+   * Rebuilds the sums around the window mean from the ring (every slot but `head`, which
+   * holds the value leaving the window, or is still empty) and x.
+   */
   private exact(x: number): void {
-    const last = this.period - 1;
     const ring = this.ring;
+    const skip = this.head;
     let sum = 0;
-    for (let i = 0; i < last; i++) sum += ring[i]!;
+    for (let i = 0; i < this.period; i++) if (i !== skip) sum += ring[i]!;
     const shift = (sum + x) / this.period;
     let s1 = 0;
     let s2 = 0;
-    for (let i = 0; i < last; i++) {
+    for (let i = 0; i < this.period; i++) {
+      if (i === skip) continue;
       const d = ring[i]! - shift;
       s1 += d;
       s2 += d * d;
