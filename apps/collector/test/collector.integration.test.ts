@@ -32,7 +32,8 @@ describe('collector cycle (private Redis, so command statistics are ours alone)'
       expect(c.window.roundTrips - tripsBefore, 'network round trips for one cycle').toBe(1);
       const stats = await admin.info('commandstats');
       const hsetCalls = Number(/cmdstat_hset:calls=(\d+)/.exec(stats)?.[1] ?? 0);
-      expect(hsetCalls, 'one HSET each for forming bars, features and last-seen, whatever the symbol count').toBe(3);
+      expect(hsetCalls, 'one HSET each for forming bars, features, signals and last-seen, whatever the symbol count').toBe(4);
+      expect(await admin.hLen(`${config.REDIS_PREFIX}sig`)).toBe(200);
       expect(await admin.hLen(`${config.REDIS_PREFIX}feat`)).toBe(200);
       expect(await admin.hLen(`${config.REDIS_PREFIX}forming`)).toBe(200);
     } finally {

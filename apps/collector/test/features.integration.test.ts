@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createClient, RESP_TYPES } from 'redis';
 import { eventually } from '@marketpipe/testkit';
-import { FeatureEngine, decodeFeatures, type Features } from '@marketpipe/core';
+import { FeatureEngine, decodeFeatures, decodeSignal, scan, type Features } from '@marketpipe/core';
 import { startCollector } from '../src/collector';
 import { openStores, silentLogger, testConfig } from './helpers';
 
@@ -28,6 +28,8 @@ describe('features in the collector', () => {
         expect(Number.isFinite(v), `every value is warm after 5 h: ${JSON.stringify(f)}`).toBe(true);
       }
       expect(Math.abs(f.computedAt - Date.now())).toBeLessThan(5_000);
+      const signal = decodeSignal((await redis.hGet(`${config.REDIS_PREFIX}sig`, 'EURUSD'))!);
+      expect(signal, 'the signal is the scanner over the same features').toEqual(scan(f, f.computedAt));
     } finally {
       await redis.quit();
       await c.stop();

@@ -10,3 +10,4 @@ export * from './freshness';
 export * from './features';
 export * from './gaps';
 export * from './spike';
+export * from './scanner';

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { createClient } from 'redis';
+import { createClient, RESP_TYPES } from 'redis';
 import { loadConfig, startCollector } from '@marketpipe/collector';
 import { startBridge } from '@marketpipe/bridge';
-import { DEFAULT_SYMBOL_SPECS, encodeFeatures, encodeSignal, redisKeys, type Features, type Signal } from '@marketpipe/core';
+import { decodeFeatures, decodeSignal, redisKeys, type Features, type Signal } from '@marketpipe/core';
 import { eventually, startPrivateRedis } from '@marketpipe/testkit';
 import '../context';
 
@@ -48,29 +48,31 @@ export default async function setup(project: TestProject) {
     [sha256(apiKey)]: JSON.stringify({ name: 'test', createdAt: Date.now(), revoked: false }),
     [sha256(revokedKey)]: JSON.stringify({ name: 'revoked', createdAt: Date.now(), revoked: true }),
   });
-  // Features and signals are written by hand until the collector's analytics stage lands.
-  const fixturePrefix = `test:api:fixture:${randomBytes(4).toString('hex')}:`;
-  const fx = redisKeys(fixturePrefix);
-  const at = Date.now();
-  const fixtureFeatures: Features = {
-    symbol: 'EURUSD', interval: '1m', ts: at - (at % 60_000), final: false, close: 1.08423, defs: 'talib',
-    ema: { '9': 1.0841, '21': 1.0839, '50': 1.08351, '200': null },
-    rsi: 56.2, atr: 0.00031, momentum: -0.0004, volumeMa: 812.5, vwap: null,
-    bb: { middle: 1.0838, upper: 1.0849, lower: 1.0827, bandwidth: 0.002, percentB: 0.68 },
-    macd: { macd: 0.00012, signal: 0.00009, histogram: 0.00003 },
-    periods: { ema: [9, 21, 50, 200], rsi: 14, atr: 14, momentum: 10, volumeMa: 20, bb: [20, 2], macd: [12, 26, 9] },
-    warm: false, computedAt: at,
-  };
-  const fixtureSignal: Signal = {
-    symbol: 'EURUSD', side: 'short', score: 0.81, reasons: ['rsi<45', 'macd<signal'], price: 1.08423, stop: 1.0851, target: null,
-    ts: fixtureFeatures.ts, computedAt: at,
-  };
-  const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  await admin.set(fx.symbols, JSON.stringify(DEFAULT_SYMBOL_SPECS));
-  await admin.hSet(fx.features, 'EURUSD', buf(encodeFeatures(fixtureFeatures)));
-  await admin.hSet(fx.signals, 'EURUSD', buf(encodeSignal(fixtureSignal)));
-  await admin.hSet(fx.seen, 'EURUSD', String(at));
   await admin.close();
+
+  // A second, frozen collector (no ticker; one cycle by hand, then stopped) so the tests can
+  // compare the Worker's answers byte for byte with what the collector's code wrote.
+  const fixturePrefix = `test:api:frozen:${randomBytes(4).toString('hex')}:`;
+  const frozen = await startCollector(
+    loadConfig({
+      PROVIDERS: 'sim',
+      SYMBOLS: 'EURUSD,NAS100',
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: fixturePrefix,
+      DATABASE_URL: `file:${join(dir, 'frozen.db')}`,
+      BACKFILL_HOURS: '5',
+      LOG_LEVEL: 'silent',
+    }),
+    { healthServer: false, autoStart: false },
+  );
+  await frozen.runCycle();
+  await frozen.stop();
+  const reader = createClient({ url: redis.url }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  await reader.connect();
+  const fx = redisKeys(fixturePrefix);
+  const fixtureFeatures: Features = decodeFeatures((await reader.hGet(fx.features, 'EURUSD'))!);
+  const fixtureSignal: Signal = decodeSignal((await reader.hGet(fx.signals, 'EURUSD'))!);
+  await reader.close();
 
   project.provide('bridgeUrl', bridge.url);
   project.provide('bridgeToken', bridge.token);

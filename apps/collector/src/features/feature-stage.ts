@@ -2,7 +2,9 @@ import {
   FeatureEngine,
   decodeValue,
   encodeFeatures,
+  encodeSignal,
   encodeValue,
+  scan,
   type Bar,
   type FeatureEngineState,
   type FeaturePeriods,
@@ -26,8 +28,9 @@ export interface WarmReport {
 }
 
 /**
- * The analytics stage: one incremental FeatureEngine per symbol. Final bars are committed,
- * the forming bar is shown without disturbing committed state. Engine state is persisted to
+ * The analytics stage: one incremental FeatureEngine per symbol, and the scanner over its
+ * latest features. Final bars are committed, the forming bar is shown without disturbing
+ * committed state. Engine state is persisted to
  * Redis so a restart resumes exactly where it left off instead of recomputing history.
  */
 export class FeatureStage implements AnalyticsStage {
@@ -93,7 +96,9 @@ export class FeatureStage implements AnalyticsStage {
     if (finals.length > 0) this.#dirty.add(spec.symbol);
     if (forming) engine.update(forming, { final: false });
     if (finals.length === 0 && !forming) return {};
-    return { features: encodeFeatures(engine.features(Date.now())) };
+    const now = Date.now();
+    const features = engine.features(now);
+    return { features: encodeFeatures(features), signal: encodeSignal(scan(features, now)) };
   }
 
   /** Encoded committed state of the engines changed since the last call (or of all). */
