@@ -53,6 +53,43 @@ export function parseTwelveData(body: unknown, ctx: BarContext, timezone?: strin
   return { bars, rejects: [] };
 }
 
+const QuoteSchema = z.object({
+  symbol: z.string(),
+  datetime: z.string(),
+  timestamp: z.number(),
+  open: z.string(),
+  high: z.string(),
+  low: z.string(),
+  close: z.string(),
+  volume: z.string().optional(),
+  is_market_open: z.boolean().optional(),
+});
+
+/**
+ * Parses /quote: the candle of the requested interval that contains the latest price, with
+ * `datetime` its open in `timezone` (the recorded daily quote carries the session's date),
+ * prices as strings like /time_series. One credit, like /time_series, but a smaller body: the
+ * fetcher uses it when only the live bar is wanted.
+ */
+export function parseTwelveDataQuote(body: unknown, ctx: BarContext, timezone = 'UTC'): FetchResult {
+  const err = ErrorSchema.safeParse(body);
+  if (err.success) {
+    const code = err.data.code === 429 ? 'rate_limited' : 'provider_error';
+    throw new ProviderError(code, 'twelvedata', `${err.data.code}: ${err.data.message}`);
+  }
+  const parsed = QuoteSchema.safeParse(body);
+  if (!parsed.success) throw new ProviderError('parse_error', 'twelvedata', `unexpected quote payload: ${parsed.error.issues[0]?.message}`);
+  const q = parsed.data;
+  const bar = makeBar(ctx, localToUtc(q.datetime, timezone), {
+    open: num(q.open),
+    high: num(q.high),
+    low: num(q.low),
+    close: num(q.close),
+    volume: q.volume === undefined ? 0 : num(q.volume),
+  });
+  return { bars: [bar], rejects: [] };
+}
+
 export interface TwelveDataOptions {
   baseUrl: string;
   apiKey: string;
@@ -62,7 +99,10 @@ export interface TwelveDataOptions {
 
 const MAX_OUTPUT = 5_000;
 
-/** 1m bars from Twelve Data's /time_series (symbols like `EUR/USD`; one credit per request). */
+/**
+ * 1m bars from Twelve Data (symbols like `EUR/USD`; one credit per request): /quote when only
+ * the live minute is wanted, /time_series for anything older.
+ */
 export class TwelveDataFetcher implements BarFetcher {
   readonly name = 'twelvedata' as const;
   readonly historyLimitMs = MAX_OUTPUT * 60_000;
@@ -83,21 +123,18 @@ export class TwelveDataFetcher implements BarFetcher {
   async fetchBars(spec: SymbolSpec, range: FetchRange, signal?: AbortSignal): Promise<FetchResult> {
     const symbol = spec.providers.twelvedata;
     if (!symbol) throw new ProviderError('provider_error', 'twelvedata', `no Twelve Data symbol for ${spec.symbol}`);
+    const ctx = { symbol: spec.symbol, source: 'twelvedata', now: this.#now() };
+    const live = range.from >= ctx.now - (ctx.now % 60_000);
     const minutes = Math.ceil((range.to - range.from) / 60_000) + 1;
-    const params = new URLSearchParams({
-      symbol,
-      interval: '1min',
-      outputsize: String(Math.min(MAX_OUTPUT, Math.max(1, minutes))),
-      timezone: 'UTC',
-      apikey: this.#opts.apiKey,
-    });
-    const url = `${this.#opts.baseUrl}/time_series?${params}`;
+    const params = new URLSearchParams({ symbol, interval: '1min', timezone: 'UTC', apikey: this.#opts.apiKey });
+    if (!live) params.set('outputsize', String(Math.min(MAX_OUTPUT, Math.max(1, minutes))));
+    const url = `${this.#opts.baseUrl}/${live ? 'quote' : 'time_series'}?${params}`;
     const res = await this.#http.get(url, signal);
     if (res.json === undefined) {
       if (res.status !== 200) throw statusError('twelvedata', res.status, url, res.text);
       throw new ProviderError('parse_error', 'twelvedata', `body of ${redactUrl(url)} is not JSON`);
     }
-    const result = parseTwelveData(res.json, { symbol: spec.symbol, source: 'twelvedata', now: this.#now() }, 'UTC');
+    const result = live ? parseTwelveDataQuote(res.json, ctx) : parseTwelveData(res.json, ctx, 'UTC');
     if (res.status !== 200) throw statusError('twelvedata', res.status, url, 'error status with a series body');
     return { bars: inRange(result.bars, range), rejects: result.rejects };
   }

@@ -62,6 +62,21 @@ describe.each(['yahoo', 'alphavantage', 'twelvedata', 'polygon'])('%s fetcher ag
   });
 });
 
+describe('Twelve Data endpoints', () => {
+  it('asks /quote for the live minute alone and /time_series for anything older', async () => {
+    const server = fakes.servers.twelvedata;
+    const now = Date.now();
+    const minute = now - (now % 60_000);
+    const before = server.paths.length;
+    const live = await byName('twelvedata').fetchBars(EURUSD, { from: minute, to: now });
+    const older = await byName('twelvedata').fetchBars(EURUSD, { from: minute - 120_000, to: now });
+    const paths = server.paths.slice(before).map((p) => p.split('?')[0]);
+    expect(paths).toEqual(['/quote', '/time_series']);
+    expect(live.bars).toEqual([expect.objectContaining({ ts: minute, final: false, close: 229.87, source: 'twelvedata' })]);
+    expect(older.bars.map((b) => b.ts)).toEqual([minute - 120_000, minute - 60_000, minute]);
+  });
+});
+
 describe('keys', () => {
   it('never appear in errors, even when the request itself is refused', async () => {
     const wrong = createFetchers(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAlphaVantage } from '../../src/providers/alphavantage';
 import { localToUtc } from '../../src/providers/localtime';
 import { parsePolygonAggs } from '../../src/providers/polygon';
-import { parseTwelveData } from '../../src/providers/twelvedata';
+import { parseTwelveData, parseTwelveDataQuote } from '../../src/providers/twelvedata';
 import { ProviderError } from '../../src/providers/types';
 import { parseYahooChart } from '../../src/providers/yahoo';
 import { recorded } from '../fakes/recorded';
@@ -96,6 +96,16 @@ describe('Twelve Data', () => {
   it('reads the docs 1min example in its exchange time zone', () => {
     const { bars } = parseTwelveData(recorded('twelvedata/time-series-AAPL-1min.json'), ctx('twelvedata'));
     expect(bars).toEqual([expect.objectContaining({ ts: Date.UTC(2021, 8, 16, 19, 59), close: 148.85001, volume: 624277 })]);
+  });
+
+  it('reads a recorded /quote as the bar of the candle it reports', () => {
+    const batch = recorded('twelvedata/batch-quote-AAPL-MSFT.json') as Record<string, unknown>;
+    const { bars } = parseTwelveDataQuote(batch.MSFT, ctx('twelvedata'), 'America/New_York');
+    expect(bars).toEqual([
+      expect.objectContaining({ ts: Date.UTC(2024, 10, 22, 5), open: 412.18, high: 415.63, low: 411.36, close: 414.17, volume: 18_934_500 }),
+    ]);
+    expect(providerError(() => parseTwelveDataQuote(recorded('twelvedata/error-429-minute-credits.json'), ctx('t'))).code).toBe('rate_limited');
+    expect(providerError(() => parseTwelveDataQuote({ symbol: 'X' }, ctx('t'))).code).toBe('parse_error');
   });
 
   it('maps code 429 to rate_limited and other error bodies to provider_error', () => {
