@@ -5,6 +5,7 @@ import type { BarFetcher } from './providers/types';
 import type { LibsqlHistoryStore } from './history/libsql-history-store';
 import type { RedisBarWindow } from './redis/redis-bar-window';
 import type { Logger } from './logger';
+import type { CollectorMetrics } from './metrics';
 
 const MINUTE = 60_000;
 /** a request for more than this is split, so progress shows and a crash resumes near where it stopped */
@@ -26,6 +27,7 @@ export interface BackfillDeps {
   history: LibsqlHistoryStore;
   window: RedisBarWindow;
   logger: Logger;
+  metrics: CollectorMetrics;
   now: number;
   lookbackMs: number;
   progress?: boolean;
@@ -67,6 +69,7 @@ export async function backfill(specs: readonly SymbolSpec[], deps: BackfillDeps)
         await deps.history.write(finals);
         await deps.window.appendFinals(finals);
         report.bars += finals.length;
+        for (const r of [...rejects, ...checked.rejects]) deps.metrics.rejects.inc({ reason: r.reason, provider: fetcher.name });
         report.rejects += rejects.length + checked.rejects.length;
         if (finals.length > 0 && report.coveredFrom === null) report.coveredFrom = finals[0]!.ts;
       } catch (error) {

@@ -96,6 +96,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     history,
     window,
     logger,
+    metrics,
     now: clock.now(),
     lookbackMs: Math.min(config.BACKFILL_HOURS * 3_600_000, config.RETENTION_DAYS * DAY),
     progress: process.stderr.isTTY,
