@@ -1,6 +1,7 @@
 import { loadConfig, ConfigError } from './config';
 import { startCollector } from './collector';
 import { createLogger } from './logger';
+import { PortInUseError } from './health-server';
 
 const USAGE = `usage: marketpipe <command>
 
@@ -15,12 +16,19 @@ async function run(): Promise<number> {
   const logger = createLogger(config.LOG_LEVEL);
   const collector = await startCollector(config, { logger });
   await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
+    const onSignal = (signal: NodeJS.Signals | 'parent_exit') => {
       logger.info({ signal }, 'stopping: finishing the cycle and flushing history');
+      clearInterval(parentWatch);
       resolve();
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    // `npx`/`npm run` do not forward SIGTERM to us: when the wrapper dies we are re-parented,
+    // and that is our cue to stop the same graceful way instead of running on orphaned.
+    const parent = process.ppid;
+    const parentWatch = setInterval(() => {
+      if (process.ppid !== parent) onSignal('parent_exit');
+    }, 500);
   });
   await collector.stop();
   return 0;
@@ -53,6 +61,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       return 78;
+    }
+    if (error instanceof PortInUseError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
     }
     throw error;
   }

@@ -67,6 +67,25 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   const metrics = new CollectorMetrics({ defaults: opts.healthServer !== false });
   const specs = loadSymbolSpecs(config.SYMBOLS, config.SYMBOLS_FILE);
   const keys = redisKeys(config.REDIS_PREFIX);
+  // Bound first, so a second collector on the same port fails before touching Redis or history.
+  let lastCycleAt = 0;
+  let cycle = 0;
+  let health: () => Record<string, unknown> = () => ({});
+  let pending = () => 0;
+  let server: Server | undefined;
+  if (opts.healthServer !== false) {
+    server = await startHealthServer(config.COLLECTOR_PORT, metrics, {
+      health: () => ({
+        ok: Date.now() - lastCycleAt < 5_000,
+        cycle,
+        lastCycleAgeMs: lastCycleAt ? Date.now() - lastCycleAt : null,
+        pendingHistoryRows: pending(),
+        symbols: specs.map((s) => s.symbol),
+        providers: health(),
+      }),
+      ready: () => lastCycleAt > 0,
+    });
+  }
   const redis = createBinaryRedisClient(config.REDIS_URL);
   redis.on('error', (err: unknown) => logger.error({ err }, 'redis error'));
   await redis.connect();
@@ -128,10 +147,12 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     ...(analytics ? { analytics } : {}),
   });
 
-  let lastCycleAt = 0;
+  health = () => built.health?.() ?? {};
+  pending = () => history.pending;
   const runCycle = async () => {
     const report = await orchestrator.runCycle();
     lastCycleAt = Date.now();
+    cycle = report.cycle;
     opts.onCycle?.(report);
     return report;
   };
@@ -154,20 +175,6 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   }, 3_600_000);
   pruneTimer.unref();
 
-  let server: Server | undefined;
-  if (opts.healthServer !== false) {
-    server = await startHealthServer(config.COLLECTOR_PORT, metrics, {
-      health: () => ({
-        ok: Date.now() - lastCycleAt < 5_000,
-        cycle: orchestrator.cycle,
-        lastCycleAgeMs: lastCycleAt ? Date.now() - lastCycleAt : null,
-        pendingHistoryRows: history.pending,
-        symbols: specs.map((s) => s.symbol),
-        providers: built.health?.() ?? {},
-      }),
-      ready: () => lastCycleAt > 0,
-    });
-  }
   if (opts.autoStart !== false) ticker.start();
   logger.info({ symbols: config.SYMBOLS, providers: config.PROVIDERS, simSpeed: config.SIM_SPEED }, 'collector started');
 

@@ -1,6 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { CollectorMetrics } from './metrics';
 
+export class PortInUseError extends Error {
+  readonly code = 'port_in_use';
+  constructor(
+    readonly port: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`COLLECTOR_PORT ${port} is already in use on 127.0.0.1 (another collector running?); set COLLECTOR_PORT to a free port or 0`, options);
+    this.name = 'PortInUseError';
+  }
+}
+
 export interface HealthSource {
   /** JSON-able status; `ok: false` makes /health answer 503 */
   health(): { ok: boolean } & Record<string, unknown>;
@@ -35,7 +46,9 @@ export async function startHealthServer(port: number, metrics: CollectorMetrics,
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, { cause: err }) : err),
+    );
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return server;
