@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { readFileSync } from 'node:fs';
+import { ConfigError, ConfigSchema, loadConfig } from './config';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -28,5 +29,17 @@ describe('loadConfig', () => {
 
   it('treats an empty key as no key', () => {
     expect(loadConfig({ POLYGON_API_KEY: '  ' }).POLYGON_API_KEY).toBeUndefined();
+  });
+});
+
+describe('.env.example and the README', () => {
+  const root = new URL('../../../', import.meta.url);
+  it('document every variable the schema reads', () => {
+    const example = readFileSync(new URL('.env.example', root), 'utf8');
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    for (const key of Object.keys(ConfigSchema.shape)) {
+      expect(example, `.env.example lacks ${key}`).toMatch(new RegExp(`^#? ?${key}=`, 'm'));
+      expect(readme, `README lacks ${key}`).toContain(`\`${key}\``);
+    }
   });
 });
