@@ -129,8 +129,8 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   const analytics = opts.features === false ? undefined : new FeatureStage(specs);
   const warmReport = analytics ? await analytics.warm(specs, history, window, logger) : undefined;
   if (warmReport) logger.info(warmReport, 'feature engines warm');
-  const saveStates = async (all = false) => {
-    if (analytics) await window.saveStates(analytics.takeStates(all));
+  const saveStates = async () => {
+    if (analytics) await window.saveStates(analytics.takeStates());
   };
   const orchestrator = new Orchestrator({
     specs,

@@ -1,5 +1,5 @@
 import type { Bar, Clock, ProviderName, Reject, SymbolSpec } from '@marketpipe/core';
-import { SpikeGuard, fillGaps, floorTo, validateBars } from '@marketpipe/core';
+import { SpikeGuard, fillGaps, floorTo } from '@marketpipe/core';
 import type { FetchRange } from './providers/types';
 import type { RedisBarWindow } from './redis/redis-bar-window';
 import type { LibsqlHistoryStore } from './history/libsql-history-store';
@@ -17,7 +17,11 @@ export interface SourceResult {
   rejects: Reject[];
 }
 
-/** Where bars come from: the provider chain (priority, fallback, breakers, quotas). */
+/**
+ * Where bars come from: the provider chain (priority, fallback, breakers, quotas). Its bars
+ * are already validated, and it has already counted its rejects in the metrics; `rejects`
+ * is what it refused, for the cycle report.
+ */
 export interface BarSource {
   fetch(spec: SymbolSpec, range: FetchRange): Promise<SourceResult>;
 }
@@ -87,10 +91,6 @@ export class Orchestrator {
     return this.#cycle;
   }
 
-  #split(state: SymbolState, fresh: readonly Bar[], currentMinute: number) {
-    return splitFresh(state, fresh, currentMinute, this.deps.maxFillBars ?? 60);
-  }
-
   async runCycle(): Promise<CycleReport> {
     const { deps } = this;
     const started = performance.now();
@@ -118,22 +118,20 @@ export class Orchestrator {
         failedSymbols.push(state.spec.symbol);
         return;
       }
-      const { accepted, rejects } = validateBars(result.bars, { now });
       const fresh: Bar[] = [];
-      for (const bar of accepted) {
+      let spikes = 0;
+      for (const bar of result.bars) {
         if (bar.ts <= state.lastFinalTs || bar.ts > currentMinute) continue;
         const checked = this.#spikes.offer(bar);
         fresh.push(...checked.accepted);
-        rejects.push(...checked.rejects);
+        for (const r of checked.rejects) deps.metrics.rejects.inc({ reason: r.reason, provider: result.provider ?? 'none' });
+        spikes += checked.rejects.length;
       }
-      for (const r of [...result.rejects, ...rejects]) {
-        deps.metrics.rejects.inc({ reason: r.reason, provider: result.provider ?? 'none' });
-      }
-      rejectCount += result.rejects.length + rejects.length;
+      rejectCount += result.rejects.length + spikes;
       if (result.provider === null) failedSymbols.push(state.spec.symbol);
       else seen.push(state.spec.symbol);
 
-      const { newFinals, newForming } = this.#split(state, fresh, currentMinute);
+      const { newFinals, newForming } = splitFresh(state, fresh, currentMinute, deps.maxFillBars ?? 60);
       const formingChanged = newForming !== null && !sameBar(newForming, state.forming);
       if (newForming) state.forming = newForming;
       else if (state.forming && state.forming.ts <= state.lastFinalTs) state.forming = null;

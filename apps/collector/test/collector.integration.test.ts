@@ -6,6 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector } from '../src/collector';
+import { ProviderChain } from '../src/providers/chain';
+import { SimFetcher } from '../src/sim/sim-fetcher';
+import type { BarFetcher } from '../src/providers/types';
 import { assertRedisFinalsInHistory, openStores, testConfig, silentLogger } from './helpers';
 
 describe('collector cycle (private Redis, so command statistics are ours alone)', () => {
@@ -45,6 +48,38 @@ describe('collector cycle (private Redis, so command statistics are ours alone)'
 
 describe('collector loop (shared private Redis, own prefix)', () => {
   const redisUrl = inject('redisUrl');
+
+  it('counts each refused bar once, however many layers see it', async () => {
+    const config = testConfig(redisUrl, { BACKFILL_HOURS: '0' });
+    const c = await startCollector(config, {
+      logger: silentLogger(),
+      autoStart: false,
+      healthServer: false,
+      sources: async (ctx) => {
+        const sim = new SimFetcher({ seed: 1, clock: ctx.clock });
+        // every payload repeats its last bar: one duplicate_ts per symbol per poll
+        const repeating: BarFetcher = {
+          name: 'yahoo',
+          historyLimitMs: 0,
+          supports: () => true,
+          fetchBars: async (spec, range) => {
+            const bars = sim.barsSync(spec, range);
+            return { bars: [...bars, bars.at(-1)!], rejects: [] };
+          },
+        };
+        const chain = new ProviderChain({ fetchers: [repeating], metrics: ctx.metrics, logger: ctx.logger, clock: ctx.clock });
+        return { fetchers: [repeating], source: chain };
+      },
+    });
+    try {
+      const report = await c.runCycle();
+      const counted = (await c.metrics.rejects.get()).values.find((v) => v.labels.reason === 'duplicate_ts')?.value;
+      expect(report.rejects).toBe(3);
+      expect(counted, 'three symbols, one duplicate each').toBe(3);
+    } finally {
+      await c.stop();
+    }
+  });
 
   it('recovers final bars that reached Redis but not libSQL', async () => {
     const config = testConfig(redisUrl, { BACKFILL_HOURS: '1' });

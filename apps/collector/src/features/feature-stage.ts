@@ -101,11 +101,10 @@ export class FeatureStage implements AnalyticsStage {
     return { features: encodeFeatures(features), signal: encodeSignal(scan(features, now)) };
   }
 
-  /** Encoded committed state of the engines changed since the last call (or of all). */
-  takeStates(all = false): Map<string, Uint8Array> {
+  /** Encoded committed state of the engines changed since the last call. */
+  takeStates(): Map<string, Uint8Array> {
     const out = new Map<string, Uint8Array>();
-    const symbols = all ? [...this.#engines.keys()] : [...this.#dirty];
-    for (const symbol of symbols) out.set(symbol, encodeValue(this.#engines.get(symbol)!.snapshot()));
+    for (const symbol of this.#dirty) out.set(symbol, encodeValue(this.#engines.get(symbol)!.snapshot()));
     this.#dirty.clear();
     return out;
   }
