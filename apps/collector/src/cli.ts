@@ -9,6 +9,8 @@ commands:
   run                                   start the collector (configured by env, see .env.example)
   fetch --provider NAME --symbol SYM [--json]   fetch once from one provider and print the bars
   keys create --name NAME               create an API key (prints it once)
+  keys revoke --name NAME               revoke every key with that name
+  keys list                             names, creation times, revoked or not
 `;
 
 async function run(): Promise<number> {
