@@ -89,9 +89,8 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
     const n = this.period;
     const last = this.ring[this.head === 0 ? n - 1 : this.head - 1]!;
     this.nextRun = this.count > 0 && x === last ? this.run + 1 : 1;
-    if (this.head === n - 1) {
-      this.exact(x);
-    } else if (this.count + 1 >= n && this.nextRun < n && this.stale(this.shift, x)) {
+    const rebuilt = this.head === n - 1;
+    if (rebuilt) {
       this.exact(x);
     } else {
       const shift = this.count === 0 ? x : this.shift;
@@ -107,19 +106,14 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
       this.nextS1 = s1;
       this.nextS2 = s2;
     }
-    if (this.count + 1 >= n) this.emit(this.nextShift, this.nextS1, this.nextS2, x, this.nextRun >= n);
+    if (this.count + 1 >= n) {
+      const flat = this.nextRun >= n;
+      if (!this.emit(this.nextShift, this.nextS1, this.nextS2, x, flat, !rebuilt)) {
+        this.exact(x);
+        this.emit(this.nextShift, this.nextS1, this.nextS2, x, flat, false);
+      }
+    }
     else this.middle = this.upper = this.lower = this.bandwidth = this.percentB = Number.NaN;
-  }
-
-  /** True when the running sums around `shift`, updated with x, would be mostly cancellation. */
-  private stale(shift: number, x: number): boolean {
-    const n = this.period;
-    const d = x - shift;
-    const o = this.count >= n ? this.ring[this.head]! - shift : 0;
-    const m1 = (this.s1 + d - o) / n;
-    const m2 = (this.s2 + d * d - o * o) / n;
-    const variance = m2 - m1 * m1;
-    return !(variance > m2 * NOISE) || m1 * m1 > variance * RECENTER;
   }
 
   /**
@@ -146,11 +140,16 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
     this.nextS2 = s2 + d * d;
   }
 
-  private emit(shift: number, s1: number, s2: number, close: number, flat: boolean): void {
+  /**
+   * Publishes the bands from the sums. With `recenter`, refuses (returns false) when the sums
+   * are mostly cancellation, so the caller can rebuild them exactly and publish again.
+   */
+  private emit(shift: number, s1: number, s2: number, close: number, flat: boolean, recenter: boolean): boolean {
     const n = this.period;
     const m1 = s1 / n;
     const m2 = s2 / n;
     const variance = m2 - m1 * m1;
+    if (recenter && !flat && (!(variance > m2 * NOISE) || m1 * m1 > variance * RECENTER)) return false;
     const sd = !flat && variance > m2 * NOISE ? Math.sqrt(variance) : 0;
     const middle = flat ? close : shift + m1;
     const upper = middle + this.multiplier * sd;
@@ -160,6 +159,7 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
     this.lower = lower;
     this.bandwidth = middle !== 0 ? (upper - lower) / middle : Number.NaN;
     this.percentB = upper !== lower ? (close - lower) / (upper - lower) : Number.NaN;
+    return true;
   }
 
   get result(): BollingerValue | null {
@@ -199,7 +199,7 @@ export class Bollinger implements StreamingIndicator<number, BollingerValue, Bol
     this.s2 = s.s2;
     this.run = s.run;
     const n = this.period;
-    if (s.count >= n) this.emit(s.shift, s.s1, s.s2, this.ring[(s.head + n - 1) % n]!, s.run >= n);
+    if (s.count >= n) this.emit(s.shift, s.s1, s.s2, this.ring[(s.head + n - 1) % n]!, s.run >= n, false);
     else this.middle = this.upper = this.lower = this.bandwidth = this.percentB = Number.NaN;
   }
 }
