@@ -5,7 +5,12 @@ import { freePort } from './ports';
 export interface PrivateRedis {
   url: string;
   port: number;
+  /** true between start (or restart) and stop */
+  readonly running: boolean;
+  /** stops the server (SIGTERM); its data is gone: it persists nothing */
   stop(): Promise<void>;
+  /** starts it again on the same port, empty (a Redis that lost its data) */
+  restart(): Promise<void>;
 }
 
 function ping(port: number): Promise<boolean> {
@@ -19,12 +24,7 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-/**
- * Starts a throw-away redis-server (from PATH) on a free loopback port, persisting nothing,
- * so tests never touch anyone else's keys.
- */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
+async function spawnRedis(port: number): Promise<ChildProcess> {
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
@@ -42,14 +42,33 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     await new Promise((r) => setTimeout(r, 25));
   }
   failed.catch(() => undefined);
+  return child;
+}
+
+/**
+ * Starts a throw-away redis-server (from PATH) on a free loopback port, persisting nothing,
+ * so tests never touch anyone else's keys. `stop()` and `restart()` let a test stage an outage.
+ */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child: ChildProcess | null = await spawnRedis(port);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get running() {
+      return child !== null;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        const c = child;
+        child = null;
+        if (!c || c.exitCode !== null) return resolve();
+        c.once('exit', () => resolve());
+        c.kill('SIGTERM');
       }),
+    restart: async () => {
+      if (child) throw new Error('redis-server is still running; stop it first');
+      child = await spawnRedis(port);
+    },
   };
 }
