@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/core', 'apps/collector', 'apps/bridge', 'apps/api'],
+    projects: ['packages/core', 'apps/collector', 'apps/bridge', 'apps/api', 'scripts'],
   },
 });

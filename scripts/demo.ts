@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole pipeline on this machine, no keys, no network.
  *
- *   redis-server (REDIS_URL, or a private one from PATH persisting in ./data)
+ *   redis-server (REDIS_URL, or a private one from PATH persisting in ./data, restarted if it dies)
  *     ← collector  (`marketpipe run`, PROVIDERS=sim; backfills 24 h on first start)
  *     ← bridge     (Upstash REST on BRIDGE_PORT, default 8079, generated BRIDGE_TOKEN)
  *     ← API Worker (`wrangler dev` on http://127.0.0.1:8787, API_AUTH=optional)
@@ -12,9 +12,11 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Child, capture, waitFor } from './demo-children';
+import { adoptSnapshot, redisArgs, redisPing } from './demo-redis';
+import { Supervised } from './supervisor';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DATA = resolve(ROOT, 'data');
@@ -24,7 +26,7 @@ const BRIDGE_PORT = Number(process.env.BRIDGE_PORT ?? 8079);
 const MARKETPIPE = resolve(ROOT, 'apps/collector/bin/marketpipe.js');
 const WRANGLER = resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 
-const children: Child[] = [];
+const children: (Child | Supervised)[] = [];
 let shuttingDown: Promise<void> | undefined;
 
 const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
@@ -45,18 +47,6 @@ async function anyFreePort(): Promise<number> {
   return port;
 }
 
-function redisPing(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((done) => {
-    const socket = createConnection({ host: hostname, port: Number(port || 6379) }, () => socket.write('PING\r\n'));
-    socket.once('data', (d) => {
-      socket.destroy();
-      done(d.toString().startsWith('+PONG') || d.toString().startsWith('-NOAUTH'));
-    });
-    socket.once('error', () => done(false));
-  });
-}
-
 /** pino JSON lines → "[collector] info message key=value"; anything else verbatim. */
 function collectorLine(line: string): void {
   try {
@@ -75,6 +65,7 @@ function start(name: string, command: string, args: string[], env: NodeJS.Proces
   const child = new Child(name, command, args, { cwd: ROOT, env, ...(onLine ? { onLine } : {}) });
   children.push(child);
   // A child that dies on its own takes the demo down: a half-running pipeline misleads.
+  // The private Redis is the exception: it is restarted in place (see startRedis).
   void child.exited.then((code) => {
     if (!child.stopping && !shuttingDown) {
       say(`${name} exited unexpectedly (code ${code}); stopping everything`);
@@ -100,9 +91,21 @@ async function startRedis(): Promise<string> {
   }
   const port = (await portFree(6379)) ? 6379 : await anyFreePort();
   const url = `redis://127.0.0.1:${port}`;
-  // Persists in ./data (snapshot on shutdown) so a restart resumes from the same window.
-  const redis = start('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', DATA, '--save', '60 1', '--appendonly', 'no'], process.env, () => undefined);
-  await waitFor('redis-server', () => redisPing(url), 10_000, () => redis.running);
+  const converting = (args: string[]) => start('redis', 'redis-server', args, process.env, () => undefined);
+  if (await adoptSnapshot(port, DATA, converting)) say('converted ./data/dump.rdb to an append-only file (./data/appendonlydir)');
+  // Same port and data dir on every restart, so clients reconnect to the same URL and find their keys.
+  const redis = new Supervised('redis', {
+    start: () => new Child('redis', 'redis-server', redisArgs(port, DATA), { cwd: ROOT, env: process.env, onLine: () => undefined }),
+    where: `on 127.0.0.1:${port} with data in ./data`,
+    say,
+    onGiveUp: (reason) => {
+      say(`${reason}; stopping everything`);
+      void shutdown(1);
+    },
+  });
+  children.push(redis);
+  // Long enough for the restarts to either get it up or give up (which stops the demo).
+  await waitFor('redis-server', () => redisPing(url), 30_000, () => !redis.gaveUp);
   say(`started a private redis-server at ${url} (data in ./data)`);
   return url;
 }
