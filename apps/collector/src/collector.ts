@@ -4,9 +4,11 @@ import { ScaledClock, redisKeys, systemClock, type Bar, type Clock, type SymbolS
 import type { CollectorConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { CollectorMetrics } from './metrics';
-import { createBinaryRedisClient } from './redis/client';
-import { RedisBarWindow } from './redis/redis-bar-window';
+import { connectWithin, createBinaryRedisClient } from './redis/client';
+import { RedisBarWindow, BAR_WINDOW } from './redis/redis-bar-window';
+import { WindowReplicator } from './redis/window-replicator';
 import { LibsqlHistoryStore } from './history/libsql-history-store';
+import { HistoryFlusher } from './history/history-flusher';
 import { Orchestrator, type CycleReport } from './orchestrator';
 import { FeatureStage, type WarmReport } from './features/feature-stage';
 import { Ticker } from './ticker';
@@ -15,15 +17,15 @@ import { recoverFromWindow } from './recovery';
 import { startHealthServer } from './health-server';
 import { loadSymbolSpecs } from './symbol-specs';
 import { buildSources, type BuiltSources } from './sources';
+import { stopWithin } from './shutdown';
+import type { Clocks } from './ports';
 
 export const VERSION = '0.1.0';
 const DAY = 86_400_000;
-/** how often changed engine state is persisted (a restart replays at most this much history) */
-const STATE_SAVE_MS = 5_000;
 
 export interface CollectorOptions {
   logger?: Logger;
-  /** overrides the clock (tests); by default the sim clock when `sim` is a provider */
+  /** overrides the market clock (tests); by default the sim clock when `sim` is a provider */
   clock?: Clock;
   /** false: do not tick; the caller drives `runCycle()` (tests) */
   autoStart?: boolean;
@@ -51,104 +53,123 @@ export interface RunningCollector {
   readonly specs: SymbolSpec[];
   readonly metrics: CollectorMetrics;
   readonly window: RedisBarWindow;
+  readonly replicator: WindowReplicator;
   readonly history: LibsqlHistoryStore;
+  readonly flusher: HistoryFlusher;
   readonly clock: Clock;
   readonly backfill: BackfillReport[];
   readonly warm: WarmReport | undefined;
   readonly features: FeatureStage | undefined;
-  runCycle(): ReturnType<Orchestrator['runCycle']>;
+  runCycle(): Promise<CycleReport>;
   flush(): Promise<number>;
+  ready(): { ready: boolean; reasons: string[] };
   stop(): Promise<void>;
 }
 
-/** Composes and starts the collector: recovery, backfill, the 1-second loop, the flush timer. */
+/**
+ * Composes and starts the collector: reconciliation both ways, catch-up, the 1-second loop,
+ * the flusher. Redis being down at start (or later) does not stop it: history is the record.
+ */
 export async function startCollector(config: CollectorConfig, opts: CollectorOptions = {}): Promise<RunningCollector> {
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const metrics = new CollectorMetrics({ defaults: opts.healthServer !== false });
   const specs = loadSymbolSpecs(config.SYMBOLS, config.SYMBOLS_FILE);
-  const keys = redisKeys(config.REDIS_PREFIX);
-  // Bound first, so a second collector on the same port fails before touching Redis or history.
   let lastCycleAt = 0;
   let cycle = 0;
   let health: () => Record<string, unknown> = () => ({});
-  let pending = () => 0;
+  let ready = (): { ready: boolean; reasons: string[] } => ({ ready: false, reasons: ['starting'] });
   let server: Server | undefined;
+  // Bound first, so a second collector on the same port fails before touching Redis or history.
   if (opts.healthServer !== false) {
     server = await startHealthServer(config.COLLECTOR_PORT, metrics, {
-      health: () => ({
-        ok: Date.now() - lastCycleAt < 5_000,
-        cycle,
-        lastCycleAgeMs: lastCycleAt ? Date.now() - lastCycleAt : null,
-        pendingHistoryRows: pending(),
-        symbols: specs.map((s) => s.symbol),
-        providers: health(),
-      }),
-      ready: () => lastCycleAt > 0,
+      health: () => ({ ok: Date.now() - lastCycleAt < 5_000, cycle, lastCycleAgeMs: lastCycleAt ? Date.now() - lastCycleAt : null, ...health() }),
+      ready: () => ready(),
     });
   }
-  const redis = createBinaryRedisClient(config.REDIS_URL);
-  redis.on('error', (err: unknown) => logger.error({ err }, 'redis error'));
-  await redis.connect();
-  const window = new RedisBarWindow(redis, keys);
+  const redis = createBinaryRedisClient(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  // Until the replicator exists, the first connection error is kept for its first log line.
+  let startupRedisError: unknown = null;
+  let onRedisError: (err: unknown) => void = (err) => void (startupRedisError ??= err);
+  redis.on('error', (err: unknown) => onRedisError(err));
+  const connectError = await connectWithin(redis, 2_000);
+  const window = new RedisBarWindow(redis, redisKeys(config.REDIS_PREFIX));
   const history = await LibsqlHistoryStore.open({
     url: config.DATABASE_URL,
     ...(config.DATABASE_AUTH_TOKEN ? { authToken: config.DATABASE_AUTH_TOKEN } : {}),
+    maxBuffered: config.HISTORY_BUFFER_MAX,
     onTransaction: (rows) => {
       metrics.historyTransactions.inc();
       metrics.historyRows.inc(rows);
     },
   });
+  const wall = systemClock;
+  const flusher = new HistoryFlusher({ history, metrics, logger, wall, periodMs: config.HISTORY_FLUSH_MS, warnAt: config.HISTORY_BUFFER_WARN });
 
-  const restored = await recoverFromWindow(specs, history, window);
-  if (restored > 0) logger.info({ restored }, 'restored final bars from the Redis window into history');
-
+  const redisUp = connectError === null;
+  if (redisUp) {
+    const restored = await recoverFromWindow(specs, history, window);
+    if (restored > 0) logger.info({ restored }, 'restored final bars from the Redis window into history');
+  }
   const lastStored = Math.max(0, ...(await Promise.all(specs.map((s) => history.lastTs(s.symbol)))).map((t) => t ?? 0));
-  const clock =
-    opts.clock ??
-    (config.PROVIDERS.includes('sim') ? new ScaledClock(Math.max(Date.now(), lastStored + 60_000), config.SIM_SPEED) : systemClock);
-  const ctx: SourceContext = { config, specs, clock, logger, metrics, redisUrl: config.REDIS_URL };
-  const built = await (opts.sources ?? buildSources)(ctx);
-  await window.writeSymbols(specs);
+  const market = opts.clock ?? (config.PROVIDERS.includes('sim') ? new ScaledClock(Math.max(Date.now(), lastStored + 60_000), config.SIM_SPEED) : systemClock);
+  const clocks: Clocks = { market, wall };
+  const built = await (opts.sources ?? buildSources)({ config, specs, clock: market, logger, metrics, redisUrl: config.REDIS_URL });
 
-  const backfillReport = await backfill(specs, {
-    fetchers: built.fetchers,
-    history,
-    window,
-    logger,
-    metrics,
-    now: clock.now(),
-    lookbackMs: Math.min(config.BACKFILL_HOURS * 3_600_000, config.RETENTION_DAYS * DAY),
-    progress: process.stderr.isTTY,
-  });
+  const analytics = opts.features === false ? undefined : new FeatureStage(specs);
+  const warmReport = analytics ? await analytics.warm(specs, history, redisUp ? window : null, logger) : undefined;
+  if (warmReport) logger.info(warmReport, 'feature engines warm');
+  const replicator = new WindowReplicator({ window, history, specs, metrics, logger, wall, windowBars: BAR_WINDOW, ...(analytics ? { analytics } : {}) });
+  onRedisError = (err) => replicator.markDown(err);
+  if (!redisUp) replicator.markDown(startupRedisError ?? connectError);
+  else {
+    try {
+      // Crash recovery, history → Redis: bars the window lacks (it may have restarted empty).
+      const refilled = await replicator.refill();
+      if (refilled > 0) logger.info({ refilled }, 'window refilled from history');
+    } catch (error) {
+      replicator.markDown(error);
+    }
+  }
 
   const lastFinal = new Map<string, Bar>();
   for (const spec of specs) {
     const bar = await history.lastBar(spec.symbol);
     if (bar) lastFinal.set(spec.symbol, bar);
   }
-  const analytics = opts.features === false ? undefined : new FeatureStage(specs);
-  const warmReport = analytics ? await analytics.warm(specs, history, window, logger) : undefined;
-  if (warmReport) logger.info(warmReport, 'feature engines warm');
-  const saveStates = async () => {
-    if (analytics) await window.saveStates(analytics.takeStates());
-  };
   const orchestrator = new Orchestrator({
     specs,
     source: built.source,
-    window,
+    replicator,
     history,
-    clock,
+    clocks,
     metrics,
     logger,
     collectorId: config.COLLECTOR_ID ?? `${hostname()}-${process.pid}`,
     version: VERSION,
     concurrency: config.FETCH_CONCURRENCY,
     lastFinal,
+    onBuffered: () => flusher.observe(),
     ...(analytics ? { analytics } : {}),
   });
+  const backfillReport = await backfill(specs, {
+    orchestrator,
+    flusher,
+    logger,
+    now: market.now(),
+    lookbackMs: Math.min(config.BACKFILL_HOURS * 3_600_000, config.RETENTION_DAYS * DAY),
+    progress: process.stderr.isTTY,
+  });
 
-  health = () => built.health?.() ?? {};
-  pending = () => history.pending;
+    health = () => ({ redis: replicator.up ? 'up' : 'down', history: flusher.health(), providers: built.health?.() ?? {} });
+  ready = () => {
+    const reasons: string[] = [];
+    if (lastCycleAt === 0) reasons.push('no cycle has run yet');
+    else if (Date.now() - lastCycleAt > 5_000) reasons.push(`no cycle for ${Date.now() - lastCycleAt} ms`);
+    const h = flusher.health();
+    if (!h.ok && h.reason) reasons.push(h.reason);
+    if (!replicator.up) reasons.push(`redis unreachable (${replicator.downReason}): the API serves stale data until it is back`);
+    return { ready: reasons.length === 0, reasons };
+  };
   const runCycle = async () => {
     const report = await orchestrator.runCycle();
     lastCycleAt = Date.now();
@@ -164,19 +185,14 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
       ),
     () => metrics.overruns.inc(),
   );
-  const flushTimer = setInterval(() => {
-    history.flush().catch((err: unknown) => logger.error({ err }, 'history flush failed; will retry'));
-  }, config.HISTORY_FLUSH_MS);
-  const stateTimer = setInterval(() => {
-    saveStates().catch((err: unknown) => logger.error({ err }, 'saving engine state failed; will retry'));
-  }, STATE_SAVE_MS);
   const pruneTimer = setInterval(() => {
-    history.prune(clock.now() - config.RETENTION_DAYS * DAY).catch((err: unknown) => logger.error({ err }, 'prune failed'));
+    history.prune(market.now() - config.RETENTION_DAYS * DAY).catch((err: unknown) => logger.error({ err }, 'prune failed'));
   }, 3_600_000);
   pruneTimer.unref();
 
+  flusher.start();
   if (opts.autoStart !== false) ticker.start();
-  logger.info({ symbols: config.SYMBOLS, providers: config.PROVIDERS, simSpeed: config.SIM_SPEED }, 'collector started');
+  logger.info({ symbols: config.SYMBOLS, providers: config.PROVIDERS, simSpeed: config.SIM_SPEED, redis: replicator.up ? 'up' : 'down' }, 'collector started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -184,26 +200,32 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     specs,
     metrics,
     window,
+    replicator,
     history,
-    clock,
+    flusher,
+    clock: market,
     backfill: backfillReport,
     warm: warmReport,
     features: analytics,
     runCycle,
     flush: () => history.flush(),
+    ready: () => ready(),
     stop: () =>
-      (stopping ??= (async () => {
-        await ticker.stop();
-        clearInterval(flushTimer);
-        clearInterval(stateTimer);
-        clearInterval(pruneTimer);
-        await saveStates();
-        await built.close?.();
-        const rows = await history.flush();
-        await history.close();
-        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-        await redis.quit();
-        logger.info({ flushedRows: rows }, 'collector stopped');
-      })()),
+      (stopping ??= stopWithin(config.SHUTDOWN_TIMEOUT_MS, logger, {
+        ticker,
+        flusher,
+        history,
+        replicator,
+        analytics,
+        closeSources: () => built.close?.() ?? Promise.resolve(),
+        closeServer: () =>
+          new Promise<void>((resolve) => {
+            if (!server) return resolve();
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+        redis,
+        timers: [pruneTimer],
+      })),
   };
 }

@@ -27,6 +27,14 @@ export const ConfigSchema = z.object({
   COLLECTOR_PORT: port.default(9464),
   COLLECTOR_ID: z.string().regex(/^[\w.-]+$/).optional(),
   HISTORY_FLUSH_MS: z.coerce.number().int().positive().default(10_000),
+  /** bars held while the database refuses writes; beyond this, new bars wait at the provider */
+  HISTORY_BUFFER_MAX: z.coerce.number().int().positive().default(1_000_000),
+  /** above this many unwritten bars the collector logs loudly and /ready answers 503 */
+  HISTORY_BUFFER_WARN: z.coerce.number().int().positive().default(100_000),
+  /** a Redis command not answered within this fails; the loop never waits longer on its cache */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+  /** SIGTERM/SIGINT: the process exits within this, flushing what it can */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(4_500),
   RETENTION_DAYS: z.coerce.number().positive().default(90),
   BACKFILL_HOURS: z.coerce.number().min(0).default(24),
   FETCH_CONCURRENCY: z.coerce.number().int().positive().default(16),

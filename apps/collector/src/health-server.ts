@@ -15,7 +15,8 @@ export class PortInUseError extends Error {
 export interface HealthSource {
   /** JSON-able status; `ok: false` makes /health answer 503 */
   health(): { ok: boolean } & Record<string, unknown>;
-  ready(): boolean;
+  /** ready, or the reasons it is not (each a sentence an operator can act on) */
+  ready(): { ready: boolean; reasons: string[] };
 }
 
 /** /metrics (Prometheus), /health and /ready (JSON) on loopback only. */
@@ -39,8 +40,8 @@ export async function startHealthServer(port: number, metrics: CollectorMetrics,
       return;
     }
     if (path === '/ready') {
-      const ready = source.ready();
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready }));
+      const body = source.ready();
+      res.writeHead(body.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));

@@ -56,6 +56,32 @@ export class CollectorMetrics {
     registers: [this.registry],
   });
 
+  readonly redisUp = new Gauge({
+    name: 'marketpipe_redis_up',
+    help: '1 while the collector can write to Redis, 0 during an outage',
+    registers: [this.registry],
+  });
+  readonly redisOutages = new Counter({
+    name: 'marketpipe_redis_outages_total',
+    help: 'Times Redis became unreachable',
+    registers: [this.registry],
+  });
+  readonly historyPending = new Gauge({
+    name: 'marketpipe_history_pending_bars',
+    help: 'Final bars accepted but not yet written to libSQL',
+    registers: [this.registry],
+  });
+  readonly historyFlushFailures = new Counter({
+    name: 'marketpipe_history_flush_failures_total',
+    help: 'History flushes that failed (the bars stay buffered and are retried)',
+    registers: [this.registry],
+  });
+  readonly historyRefused = new Counter({
+    name: 'marketpipe_history_refused_bars_total',
+    help: 'Final bars not accepted because the history buffer was full (fetched again later)',
+    registers: [this.registry],
+  });
+
   constructor({ defaults = false }: { defaults?: boolean } = {}) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
   }

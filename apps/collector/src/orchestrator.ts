@@ -1,55 +1,25 @@
-import type { Bar, Clock, ProviderName, Reject, SymbolSpec } from '@marketpipe/core';
-import { SpikeGuard, fillGaps, floorTo } from '@marketpipe/core';
+import { HEARTBEAT_TTL_SECONDS, floorTo, type Bar, type SymbolSpec } from '@marketpipe/core';
 import type { FetchRange } from './providers/types';
-import type { RedisBarWindow } from './redis/redis-bar-window';
-import type { LibsqlHistoryStore } from './history/libsql-history-store';
+import type { AnalyticsStage, BarSource, Clocks, CycleWrite, HistorySink, SourceResult } from './ports';
+import type { WindowReplicator } from './redis/window-replicator';
+import { HistoryRefusedError } from './history/libsql-history-store';
 import type { CollectorMetrics } from './metrics';
 import type { Logger } from './logger';
 import { mapBounded } from './concurrency';
+import { BarIngest, newCursor, type Accepted, type SymbolCursor } from './ingest';
 
 const MINUTE = 60_000;
-/** how far back one poll may reach for minutes the collector has not seen */
+/** how far back one live poll may reach for minutes the collector has not seen */
 const MAX_CATCH_UP_MS = 60 * MINUTE;
-
-export interface SourceResult {
-  provider: ProviderName | null;
-  bars: Bar[];
-  rejects: Reject[];
-}
-
-/**
- * Where bars come from: the provider chain (priority, fallback, breakers, quotas). Its bars
- * are already validated, and it has already counted its rejects in the metrics; `rejects`
- * is what it refused, for the cycle report.
- */
-export interface BarSource {
-  fetch(spec: SymbolSpec, range: FetchRange): Promise<SourceResult>;
-}
-
-/** What the analytics stage (features, signals) makes of a symbol's new bars. */
-export interface AnalyticsOutput {
-  features?: Uint8Array;
-  signal?: Uint8Array;
-}
-
-export interface AnalyticsStage {
-  update(spec: SymbolSpec, finals: readonly Bar[], forming: Bar | null, now: number): AnalyticsOutput;
-}
-
-interface SymbolState {
-  spec: SymbolSpec;
-  lastFinalTs: number;
-  /** the last final bar, the base for gap filling */
-  lastFinal: Bar | null;
-  forming: Bar | null;
-}
+/** how often changed engine state rides along with a cycle's write (a restart replays at most this much) */
+const STATE_SAVE_MS = 5_000;
 
 export interface OrchestratorDeps {
   specs: readonly SymbolSpec[];
   source: BarSource;
-  window: RedisBarWindow;
-  history: LibsqlHistoryStore;
-  clock: Clock;
+  replicator: WindowReplicator;
+  history: HistorySink;
+  clocks: Clocks;
   metrics: CollectorMetrics;
   logger: Logger;
   collectorId: string;
@@ -60,6 +30,8 @@ export interface OrchestratorDeps {
   lastFinal: ReadonlyMap<string, Bar>;
   /** in-session gaps up to this many minutes are filled with flat bars (core fillGaps policy) */
   maxFillBars?: number;
+  /** called after bars were buffered for history (the flusher watches the buffer) */
+  onBuffered?: () => void;
 }
 
 export interface CycleReport {
@@ -68,147 +40,162 @@ export interface CycleReport {
   formingChanged: number;
   rejects: number;
   failedSymbols: string[];
+  /** false when the cycle's Redis write was skipped or failed (Redis down); history has its bars */
+  redisWritten: boolean;
   durationMs: number;
 }
 
+export interface RangeReport {
+  provider: string | null;
+  finals: Bar[];
+  rejects: number;
+}
+
+/** What one symbol contributed to the cycle's write. */
+interface Committed {
+  finals: Bar[];
+  forming: Bar | null;
+  features?: Uint8Array;
+  signal?: Uint8Array;
+}
+
 /**
- * The data engine: each cycle polls every symbol, validates, splits final from forming bars,
- * runs analytics, writes Redis in one pipeline and queues final bars for history.
+ * The data engine. Live polling and history catch-up share one ingest path (BarIngest) and one
+ * commit order: final bars go to the history buffer first (the record); only then do the
+ * symbol's cursor and its feature engine advance; the Redis write (a cache) comes last and may
+ * fail without losing anything, since the replicator refills the window from history.
  */
 export class Orchestrator {
-  readonly #states: SymbolState[];
-  readonly #spikes = new SpikeGuard();
+  readonly #cursors: SymbolCursor[];
+  readonly #bySymbol = new Map<string, SymbolCursor>();
+  readonly #ingest: BarIngest;
   #cycle = 0;
+  #statesSavedAt = 0;
 
   constructor(private readonly deps: OrchestratorDeps) {
-    this.#states = deps.specs.map((spec) => {
-      const last = deps.lastFinal.get(spec.symbol) ?? null;
-      return { spec, lastFinalTs: last?.ts ?? Number.NEGATIVE_INFINITY, lastFinal: last, forming: null };
-    });
+    this.#cursors = deps.specs.map((spec) => newCursor(spec, deps.lastFinal.get(spec.symbol) ?? null));
+    for (const c of this.#cursors) this.#bySymbol.set(c.spec.symbol, c);
+    this.#ingest = new BarIngest({ metrics: deps.metrics, ...(deps.maxFillBars !== undefined ? { maxFillBars: deps.maxFillBars } : {}) });
   }
 
   get cycle(): number {
     return this.#cycle;
   }
 
+  /** ts of the last committed final bar of a symbol (null: none yet) */
+  cursor(symbol: string): number | null {
+    const ts = this.#bySymbol.get(symbol)?.lastFinalTs;
+    return ts !== undefined && Number.isFinite(ts) ? ts : null;
+  }
+
   async runCycle(): Promise<CycleReport> {
     const { deps } = this;
     const started = performance.now();
     const endTimer = deps.metrics.cycleSeconds.startTimer();
-    const now = deps.clock.now();
+    const now = deps.clocks.market.now();
     const currentMinute = floorTo(now, MINUTE);
     const cycle = ++this.#cycle;
-    const finals: Bar[] = [];
-    const forming: Bar[] = [];
-    const features = new Map<string, Uint8Array>();
-    const signals = new Map<string, Uint8Array>();
-    const failedSymbols: string[] = [];
+    const write = emptyWrite(deps.clocks.wall.now());
     const seen: string[] = [];
-    let rejectCount = 0;
+    const failedSymbols: string[] = [];
+    let rejects = 0;
 
-    await mapBounded(this.#states, deps.concurrency, async (state) => {
+    await mapBounded(this.#cursors, deps.concurrency, async (cursor) => {
       // With no history at all (backfill off or impossible) start from the live minute.
-      if (!Number.isFinite(state.lastFinalTs)) state.lastFinalTs = currentMinute - MINUTE;
-      const from = Math.max(state.lastFinalTs + MINUTE, currentMinute - MAX_CATCH_UP_MS);
+      if (!Number.isFinite(cursor.lastFinalTs)) cursor.lastFinalTs = currentMinute - MINUTE;
+      const from = Math.max(cursor.lastFinalTs + MINUTE, currentMinute - MAX_CATCH_UP_MS);
       let result: SourceResult;
       try {
-        result = await deps.source.fetch(state.spec, { from, to: now });
+        result = await deps.source.fetch(cursor.spec, { from, to: now });
       } catch (error) {
-        deps.logger.warn({ err: error, symbol: state.spec.symbol }, 'fetch failed');
-        failedSymbols.push(state.spec.symbol);
+        deps.logger.warn({ err: error, symbol: cursor.spec.symbol }, 'fetch failed');
+        failedSymbols.push(cursor.spec.symbol);
         return;
       }
-      const fresh: Bar[] = [];
-      let spikes = 0;
-      for (const bar of result.bars) {
-        if (bar.ts <= state.lastFinalTs || bar.ts > currentMinute) continue;
-        const checked = this.#spikes.offer(bar);
-        fresh.push(...checked.accepted);
-        for (const r of checked.rejects) deps.metrics.rejects.inc({ reason: r.reason, provider: result.provider ?? 'none' });
-        spikes += checked.rejects.length;
-      }
-      rejectCount += result.rejects.length + spikes;
-      if (result.provider === null) failedSymbols.push(state.spec.symbol);
-      else seen.push(state.spec.symbol);
-
-      const { newFinals, newForming } = splitFresh(state, fresh, currentMinute, deps.maxFillBars ?? 60);
-      const formingChanged = newForming !== null && !sameBar(newForming, state.forming);
-      if (newForming) state.forming = newForming;
-      else if (state.forming && state.forming.ts <= state.lastFinalTs) state.forming = null;
-      if (newFinals.length === 0 && !formingChanged) return;
-
-      finals.push(...newFinals);
-      if (formingChanged && newForming) forming.push(newForming);
-      if (result.provider) deps.metrics.barsAccepted.inc({ provider: result.provider }, newFinals.length);
-      const out = deps.analytics?.update(state.spec, newFinals, formingChanged ? newForming : null, now);
-      if (out?.features) features.set(state.spec.symbol, out.features);
-      if (out?.signal) signals.set(state.spec.symbol, out.signal);
+      if (result.provider === null) failedSymbols.push(cursor.spec.symbol);
+      else seen.push(cursor.spec.symbol);
+      const accepted = this.#ingest.accept(cursor, result, currentMinute);
+      rejects += result.rejects.length + accepted.spikes;
+      const committed = this.#commit(cursor, accepted, result.provider);
+      if (committed) addTo(write, cursor.spec.symbol, committed);
     });
+    deps.onBuffered?.();
 
+    write.seen = { symbols: seen, at: deps.clocks.wall.now() };
+    write.heartbeat = {
+      collectorId: deps.collectorId,
+      ttlSeconds: HEARTBEAT_TTL_SECONDS,
+      value: { at: deps.clocks.wall.now(), cycle, version: deps.version, symbols: this.#cursors.map((c) => c.spec.symbol) },
+    };
+    if (deps.analytics && deps.clocks.wall.now() - this.#statesSavedAt >= STATE_SAVE_MS) {
+      write.states = deps.analytics.takeStates();
+      this.#statesSavedAt = deps.clocks.wall.now();
+    }
     const endRedis = deps.metrics.redisWriteSeconds.startTimer();
-    await deps.window.writeCycle({
-      forming,
-      finals,
-      features,
-      signals,
-      seen: { symbols: seen, at: Date.now() },
-      heartbeat: {
-        collectorId: deps.collectorId,
-        ttlSeconds: 10,
-        value: { at: Date.now(), cycle, version: deps.version, symbols: this.#states.map((s) => s.spec.symbol) },
-      },
-    });
+    const redisWritten = await deps.replicator.write(write);
     endRedis();
-    deps.history.add(finals);
     deps.metrics.cycles.inc();
     endTimer();
     return {
       cycle,
-      finals: finals.length,
-      formingChanged: forming.length,
-      rejects: rejectCount,
+      finals: write.finals.length,
+      formingChanged: write.forming.length,
+      rejects,
       failedSymbols,
+      redisWritten,
       durationMs: performance.now() - started,
     };
   }
-}
 
-/** Bars before the current minute are final; an in-session gap before an observed bar is filled. */
-function splitFresh(
-  state: SymbolState,
-  fresh: readonly Bar[],
-  currentMinute: number,
-  maxFillBars: number,
-): { newFinals: Bar[]; newForming: Bar | null } {
-  const sorted = [...fresh].sort((a, b) => a.ts - b.ts);
-  const base = state.lastFinal ? [state.lastFinal] : [];
-  // Only gaps followed by a real bar are filled: a provider that is merely late is not overtaken.
-  const filled = state.lastFinal ? fillGaps([...base, ...sorted], state.spec.session, { maxFillBars }).bars.slice(1) : sorted;
-  const newFinals: Bar[] = [];
-  let newForming: Bar | null = null;
-  for (const bar of filled) {
-    if (bar.ts <= state.lastFinalTs) continue;
-    if (bar.ts < currentMinute) {
-      const final = { ...bar, final: true };
-      newFinals.push(final);
-      state.lastFinalTs = bar.ts;
-      state.lastFinal = final;
-    } else if (bar.ts === currentMinute) {
-      newForming = { ...bar, final: false };
+  /**
+   * One range of one symbol's history through the same path as live bars (start-up catch-up,
+   * bootstrap): the chain in history mode, the same ingest and commit order, then the window.
+   */
+  async ingestRange(symbol: string, range: FetchRange): Promise<RangeReport> {
+    const { deps } = this;
+    const cursor = this.#bySymbol.get(symbol);
+    if (!cursor) throw new RangeError(`unknown symbol ${symbol}`);
+    const result = await deps.source.fetch(cursor.spec, range, { purpose: 'history' });
+    const accepted = this.#ingest.accept(cursor, result, floorTo(deps.clocks.market.now(), MINUTE));
+    accepted.forming = null;
+    const committed = this.#commit(cursor, accepted, result.provider);
+    deps.onBuffered?.();
+    if (committed && committed.finals.length > 0) {
+      const write = emptyWrite(deps.clocks.wall.now());
+      addTo(write, symbol, committed);
+      await deps.replicator.write(write);
     }
+    return { provider: result.provider, finals: committed?.finals ?? [], rejects: result.rejects.length + accepted.spikes };
   }
-  return { newFinals, newForming };
+
+  /** Buffer for history, then advance the cursor and the engine; null when history refused (buffer full). */
+  #commit(cursor: SymbolCursor, accepted: Accepted, provider: string | null): Committed | null {
+    const { deps } = this;
+    if (accepted.finals.length > 0) {
+      try {
+        deps.history.add(accepted.finals);
+      } catch (error) {
+        if (!(error instanceof HistoryRefusedError)) throw error;
+        // Not accepted: the cursor stays, so the same minutes are asked for again once there is room.
+        deps.metrics.historyRefused.inc(accepted.finals.length);
+        return null;
+      }
+      if (provider) deps.metrics.barsAccepted.inc({ provider }, accepted.finals.length);
+    }
+    this.#ingest.advance(cursor, accepted);
+    if (accepted.finals.length === 0 && !accepted.forming) return { finals: [], forming: null };
+    const out = deps.analytics?.update(cursor.spec, accepted.finals, accepted.forming, deps.clocks.wall.now());
+    return { finals: accepted.finals, forming: accepted.forming, ...out && { features: out.features, signal: out.signal } };
+  }
 }
 
-function sameBar(a: Bar, b: Bar | null): boolean {
-  return (
-    b !== null &&
-    a.ts === b.ts &&
-    a.close === b.close &&
-    a.high === b.high &&
-    a.low === b.low &&
-    a.volume === b.volume &&
-    a.open === b.open &&
-    a.source === b.source
-  );
+function emptyWrite(at: number): CycleWrite {
+  return { forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at } };
+}
+
+function addTo(write: CycleWrite, symbol: string, c: Committed): void {
+  for (const b of c.finals) write.finals.push(b);
+  if (c.forming) write.forming.push(c.forming);
+  if (c.features) write.features.set(symbol, c.features);
+  if (c.signal) write.signals.set(symbol, c.signal);
 }

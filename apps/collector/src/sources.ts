@@ -1,9 +1,9 @@
-import { createClient } from 'redis';
 import { redisKeys } from '@marketpipe/core';
-import type { BarSource } from './orchestrator';
+import type { BarSource } from './ports';
 import type { SourceContext } from './collector';
 import type { BarFetcher } from './providers/types';
 import { createFetchers } from './providers/factory';
+import { connectWithin, createRedisClient } from './redis/client';
 import { quotaLimits } from './providers/limits';
 import { QuotaStore } from './providers/quota';
 import { ProviderChain } from './providers/chain';
@@ -32,13 +32,21 @@ export async function buildSources(ctx: SourceContext): Promise<BuiltSources> {
     }
   }
   if (fetchers.length === 0) logger.error({ providers: config.PROVIDERS }, 'no usable provider: every one lacks its key');
-  const quotaClient = createClient({ url: ctx.redisUrl });
-  quotaClient.on('error', (err: unknown) => logger.error({ err }, 'quota redis error'));
-  await quotaClient.connect();
+  // Its own connection, failing fast like the window's; its outages are logged by the quota store.
+  const quotaClient = createRedisClient(ctx.redisUrl, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+  quotaClient.on('error', () => undefined);
+  await connectWithin(quotaClient, 2_000);
   const chain = new ProviderChain({
     fetchers,
     limits: quotaLimits(config),
-    quota: new QuotaStore({ redis: quotaClient, keys: redisKeys(config.REDIS_PREFIX) }),
+    quota: new QuotaStore({
+      redis: quotaClient,
+      keys: redisKeys(config.REDIS_PREFIX),
+      onOffline: (offline) =>
+        offline
+          ? logger.warn('quota counters unreachable in Redis: counting requests in process, conservatively, until it is back')
+          : logger.info('quota counters reachable again: requests spent meanwhile added to Redis'),
+    }),
     metrics,
     logger,
     clock,
@@ -54,7 +62,7 @@ export async function buildSources(ctx: SourceContext): Promise<BuiltSources> {
     health: () => ({ breakers: chain.breakerStates() }),
     close: async () => {
       await chain.close();
-      await quotaClient.quit();
+      quotaClient.destroy();
     },
   };
 }

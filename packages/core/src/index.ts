@@ -2,6 +2,7 @@ export * from './types';
 export * from './reject';
 export * from './clock';
 export * from './keys';
+export * from './redis-contract';
 export * from './validate';
 export * from './codec';
 export * from './session';

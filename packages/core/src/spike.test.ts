@@ -25,6 +25,17 @@ describe('SpikeGuard', () => {
     expect(back.accepted.map((b) => b.ts)).toEqual([T0 + 21 * MIN]);
   });
 
+  it('judges a fail-over bar from another provider by the relative bound, not by the first feed’s ATR', () => {
+    const guard = new SpikeGuard();
+    warm(guard);
+    // 1 % away: far beyond 10 ATR of the warm feed, well within the 2 % relative bound.
+    expect(guard.offer(bar(20, 1.111, 'yahoo')).rejects).toHaveLength(1);
+    const other = new SpikeGuard();
+    warm(other);
+    expect(other.offer(bar(20, 1.111, 'twelvedata')).accepted).toHaveLength(1);
+    expect(other.offer(bar(21, 1.2, 'polygon')).rejects, 'a 8 % jump from another provider is still held').toHaveLength(1);
+  });
+
   it('releases the held bar when the next fetch confirms the new level', () => {
     const guard = new SpikeGuard();
     warm(guard);

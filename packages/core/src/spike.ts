@@ -59,9 +59,11 @@ export class SpikeGuard {
       }
     }
     const ref = this.#reference(s, bar);
-    if (ref && Math.abs(bar.close - ref.close) > this.#threshold(s, ref.close)) {
+    // ATR measures one feed's moves; across a fail-over the basis itself may differ (bid, mid,
+    // last; spot or future), so a bar from another provider is held to the relative bound only.
+    const limit = ref ? this.#threshold(s, ref.close, ref.source !== bar.source) : 0;
+    if (ref && Math.abs(bar.close - ref.close) > limit) {
       s.pending = bar;
-      const limit = this.#threshold(s, ref.close);
       return {
         accepted: [],
         rejects: [
@@ -84,9 +86,9 @@ export class SpikeGuard {
   }
 
   /** ATR-based once warm, but never below a tenth of the relative one: a flat spell has ATR ≈ 0. */
-  #threshold(s: SymbolState, level: number): number {
+  #threshold(s: SymbolState, level: number, crossSource = false): number {
     const relative = this.#relative * Math.abs(level);
-    return s.atr !== null ? Math.max(this.#atrMultiple * s.atr, relative / 10) : relative;
+    return s.atr !== null && !crossSource ? Math.max(this.#atrMultiple * s.atr, relative / 10) : relative;
   }
 
   #reference(s: SymbolState, bar: Bar): Bar | null {

@@ -10,9 +10,7 @@ import {
   type FeaturePeriods,
   type SymbolSpec,
 } from '@marketpipe/core';
-import type { AnalyticsOutput, AnalyticsStage } from '../orchestrator';
-import type { LibsqlHistoryStore } from '../history/libsql-history-store';
-import type { RedisBarWindow } from '../redis/redis-bar-window';
+import type { AnalyticsOutput, AnalyticsStage, HistorySink, HotWindow } from '../ports';
 import type { Logger } from '../logger';
 
 /** Bars replayed to warm a cold engine: enough for EMA 200 to forget its seed. */
@@ -54,11 +52,17 @@ export class FeatureStage implements AnalyticsStage {
 
   /**
    * Restores each engine from its persisted state and replays the final bars history holds
-   * after it; an engine without (usable) state is rebuilt from the last WARM_BARS bars.
+   * after it; an engine without (usable) state — or all of them, when Redis is unreachable —
+   * is rebuilt from the last WARM_BARS bars of history.
    */
-  async warm(specs: readonly SymbolSpec[], history: LibsqlHistoryStore, window: RedisBarWindow, logger: Logger): Promise<WarmReport> {
+  async warm(specs: readonly SymbolSpec[], history: HistorySink, window: HotWindow | null, logger: Logger): Promise<WarmReport> {
     const report: WarmReport = { restored: 0, rebuilt: 0, replayed: 0 };
-    const states = await window.loadStates(specs.map((s) => s.symbol));
+    let states = new Map<string, Uint8Array>();
+    try {
+      if (window) states = await window.loadStates(specs.map((s) => s.symbol));
+    } catch (err) {
+      logger.warn({ cause: err instanceof Error ? err.message : String(err) }, 'engine states unreadable (Redis unreachable); rebuilding engines from history');
+    }
     for (const spec of specs) {
       let engine = this.#engines.get(spec.symbol)!;
       let from: number | null = null;
@@ -89,16 +93,15 @@ export class FeatureStage implements AnalyticsStage {
     return report;
   }
 
-  update(spec: SymbolSpec, finals: readonly Bar[], forming: Bar | null): AnalyticsOutput {
+  update(spec: SymbolSpec, finals: readonly Bar[], forming: Bar | null, wallNow: number): AnalyticsOutput {
     const engine = this.#engines.get(spec.symbol);
     if (!engine) return {};
     for (const bar of finals) engine.update(bar, { final: true });
     if (finals.length > 0) this.#dirty.add(spec.symbol);
     if (forming) engine.update(forming, { final: false });
     if (finals.length === 0 && !forming) return {};
-    const now = Date.now();
-    const features = engine.features(now);
-    return { features: encodeFeatures(features), signal: encodeSignal(scan(features, now)) };
+    const features = engine.features(wallNow);
+    return { features: encodeFeatures(features), signal: encodeSignal(scan(features, wallNow)) };
   }
 
   /** Encoded committed state of the engines changed since the last call. */
@@ -106,6 +109,12 @@ export class FeatureStage implements AnalyticsStage {
     const out = new Map<string, Uint8Array>();
     for (const symbol of this.#dirty) out.set(symbol, encodeValue(this.#engines.get(symbol)!.snapshot()));
     this.#dirty.clear();
+    return out;
+  }
+
+  allStates(): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    for (const [symbol, engine] of this.#engines) out.set(symbol, encodeValue(engine.snapshot()));
     return out;
   }
 }

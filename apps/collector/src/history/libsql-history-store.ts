@@ -2,10 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
-import { and, asc, eq, gte, lte, max, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lte, max, sql } from 'drizzle-orm';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import type { Bar, Interval } from '@marketpipe/core';
+import type { HistorySink } from '../ports';
 import * as schema from './schema';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../drizzle', import.meta.url));
@@ -17,24 +18,57 @@ export interface HistoryStoreOptions {
   authToken?: string;
   /** called once per write transaction (metrics) */
   onTransaction?: (rows: number) => void;
+  /** bars the buffer may hold while flushes fail; beyond it `add` refuses (HistoryBufferFullError) */
+  maxBuffered?: number;
 }
+
+/** History did not take the bars: nothing was queued, and the caller must not treat them as accepted. */
+export abstract class HistoryRefusedError extends Error {
+  abstract readonly code: string;
+}
+
+export class HistoryBufferFullError extends HistoryRefusedError {
+  readonly code = 'history_buffer_full';
+  constructor(
+    readonly pending: number,
+    readonly max: number,
+  ) {
+    super(`history buffer full (${pending} of ${max} bars waiting for the database); not accepting more until a flush succeeds`);
+    this.name = 'HistoryBufferFullError';
+  }
+}
+
+export class HistorySealedError extends HistoryRefusedError {
+  readonly code = 'history_sealed';
+  constructor() {
+    super('history is sealed for shutdown: bars arriving now are fetched again at the next start');
+    this.name = 'HistorySealedError';
+  }
+}
+
+const bufferKey = (b: Bar) => `${b.symbol}\u0000${b.interval}\u0000${b.ts}`;
 
 /**
  * 90 days of final bars in libSQL. Writes are buffered and flushed as one transaction
  * (a libSQL batch) of multi-row upserts, because one autocommitted insert per bar is ~15×
  * slower and most of a transaction's cost is its commit.
  */
-export class LibsqlHistoryStore {
+export class LibsqlHistoryStore implements HistorySink {
   readonly #client: Client;
   readonly db: LibSQLDatabase<typeof schema>;
   readonly #onTransaction: ((rows: number) => void) | undefined;
+  readonly #maxBuffered: number;
   #buffer = new Map<string, Bar>();
+  /** what the flush in progress is writing: still readable, not yet durable */
+  #inFlight: readonly Bar[] = [];
   #flushing: Promise<number> = Promise.resolve(0);
+  #sealed = false;
 
-  private constructor(client: Client, onTransaction?: (rows: number) => void) {
+  private constructor(client: Client, opts: HistoryStoreOptions) {
     this.#client = client;
     this.db = drizzle(client, { schema });
-    this.#onTransaction = onTransaction;
+    this.#onTransaction = opts.onTransaction;
+    this.#maxBuffered = opts.maxBuffered ?? Number.POSITIVE_INFINITY;
   }
 
   static async open(opts: HistoryStoreOptions): Promise<LibsqlHistoryStore> {
@@ -47,18 +81,29 @@ export class LibsqlHistoryStore {
       await client.execute('PRAGMA journal_mode = WAL');
       await client.execute('PRAGMA busy_timeout = 5000');
     }
-    const store = new LibsqlHistoryStore(client, opts.onTransaction);
+    const store = new LibsqlHistoryStore(client, opts);
     await migrate(store.db, { migrationsFolder: MIGRATIONS });
     return store;
   }
 
-  /** Queues final bars for the next flush; a later bar at the same key replaces an earlier one. */
-  add(bars: Iterable<Bar>): void {
-    for (const bar of bars) this.#buffer.set(`${bar.symbol}\u0000${bar.interval}\u0000${bar.ts}`, bar);
+  /**
+   * Queues final bars for the next flush; a later bar at the same key replaces an earlier one.
+   * All or nothing: when they do not fit, nothing is queued and HistoryBufferFullError is thrown.
+   */
+  add(bars: readonly Bar[]): void {
+    if (bars.length > 0 && this.#sealed) throw new HistorySealedError();
+    if (bars.length > 0 && this.pending + bars.length > this.#maxBuffered) throw new HistoryBufferFullError(this.pending, this.#maxBuffered);
+    for (const bar of bars) this.#buffer.set(bufferKey(bar), bar);
   }
 
+  /** Refuses every later `add`: a shutdown's last flush then really is the last. */
+  seal(): void {
+    this.#sealed = true;
+  }
+
+  /** bars accepted but not yet durable (buffered, or in the flush under way) */
   get pending(): number {
-    return this.#buffer.size;
+    return this.#buffer.size + this.#inFlight.length;
   }
 
   /** Writes everything buffered in one transaction; returns the rows written. Serialised. */
@@ -70,16 +115,18 @@ export class LibsqlHistoryStore {
   async #flushNow(): Promise<number> {
     if (this.#buffer.size === 0) return 0;
     const rows = [...this.#buffer.values()];
+    this.#inFlight = rows;
     this.#buffer = new Map();
     try {
       await this.write(rows);
     } catch (error) {
       // Keep what failed for the next flush, behind anything newer that arrived meanwhile.
       const newer = this.#buffer;
-      this.#buffer = new Map();
-      this.add(rows);
-      this.add(newer.values());
+      this.#buffer = new Map(rows.map((b) => [bufferKey(b), b]));
+      for (const [k, b] of newer) this.#buffer.set(k, b);
       throw error;
+    } finally {
+      this.#inFlight = [];
     }
     return rows.length;
   }
@@ -126,13 +173,16 @@ export class LibsqlHistoryStore {
     this.#onTransaction?.(rows.length);
   }
 
+  /** ts of the newest bar of a symbol, flushed or still buffered */
   async lastTs(symbol: string, interval: Interval = '1m'): Promise<number | null> {
     const { bars } = schema;
     const [row] = await this.db
       .select({ ts: max(bars.ts) })
       .from(bars)
       .where(and(eq(bars.symbol, symbol), eq(bars.interval, interval)));
-    return row?.ts ?? null;
+    let last = row?.ts ?? null;
+    for (const b of this.#unflushed(symbol, interval)) if (last === null || b.ts > last) last = b.ts;
+    return last;
   }
 
   async lastBar(symbol: string, interval: Interval = '1m'): Promise<Bar | null> {
@@ -140,7 +190,7 @@ export class LibsqlHistoryStore {
     return ts === null ? null : ((await this.range(symbol, ts, ts, interval))[0] ?? null);
   }
 
-  /** Final bars of a symbol with ts in [from, to], oldest first. */
+  /** Final bars of a symbol with ts in [from, to], oldest first: flushed ones, and buffered ones over them. */
   async range(symbol: string, from: number, to: number, interval: Interval = '1m'): Promise<Bar[]> {
     const { bars } = schema;
     const rows = await this.db
@@ -148,7 +198,34 @@ export class LibsqlHistoryStore {
       .from(bars)
       .where(and(eq(bars.symbol, symbol), eq(bars.interval, interval), gte(bars.ts, from), lte(bars.ts, to)))
       .orderBy(asc(bars.ts));
-    return rows.map((r) => ({ ...r, interval: r.interval as Interval, final: true }));
+    const stored: Bar[] = rows.map((r) => ({ ...r, interval: r.interval as Interval, final: true }));
+    const unflushed = this.#unflushed(symbol, interval).filter((b) => b.ts >= from && b.ts <= to);
+    if (unflushed.length === 0) return stored;
+    const byTs = new Map(stored.map((b) => [b.ts, b]));
+    for (const b of unflushed) byTs.set(b.ts, b);
+    return [...byTs.values()].sort((a, b) => a.ts - b.ts);
+  }
+
+  /** The newest `limit` bars of a symbol with ts > `after`, oldest first (a window refill). */
+  async recent(symbol: string, limit: number, after = Number.NEGATIVE_INFINITY, interval: Interval = '1m'): Promise<Bar[]> {
+    const { bars } = schema;
+    const rows = await this.db
+      .select()
+      .from(bars)
+      .where(and(eq(bars.symbol, symbol), eq(bars.interval, interval), gt(bars.ts, Number.isFinite(after) ? after : -1)))
+      .orderBy(desc(bars.ts))
+      .limit(limit);
+    const byTs = new Map<number, Bar>(rows.map((r) => [r.ts, { ...r, interval: r.interval as Interval, final: true }]));
+    for (const b of this.#unflushed(symbol, interval)) if (b.ts > after) byTs.set(b.ts, b);
+    return [...byTs.values()].sort((a, b) => a.ts - b.ts).slice(-limit);
+  }
+
+  /** Accepted bars of one symbol not yet durable; a scan of the buffer, for the rare reads that need it. */
+  #unflushed(symbol: string, interval: Interval): Bar[] {
+    const out: Bar[] = [];
+    for (const b of this.#inFlight) if (b.symbol === symbol && b.interval === interval) out.push(b);
+    for (const b of this.#buffer.values()) if (b.symbol === symbol && b.interval === interval) out.push(b);
+    return out;
   }
 
   async count(symbol?: string): Promise<number> {
@@ -173,9 +250,13 @@ export class LibsqlHistoryStore {
     }
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    this.#client.close();
+  /** Flushes what is buffered, then closes; `flush: false` closes at once (a bounded shutdown that gave up). */
+  async close({ flush = true }: { flush?: boolean } = {}): Promise<void> {
+    try {
+      if (flush) await this.flush();
+    } finally {
+      this.#client.close();
+    }
   }
 }
 

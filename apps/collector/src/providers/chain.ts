@@ -7,6 +7,7 @@ import { pacingInterval } from './limits';
 import { Pacer } from './pacer';
 import { windowEnd, type QuotaLimit, type QuotaStore } from './quota';
 import { ProviderError, type BarFetcher, type FetchRange } from './types';
+import type { FetchPurpose } from '../ports';
 
 /** A provider that was tried, or skipped, before the winner (or before giving up). */
 export interface ProviderFailure {
@@ -82,12 +83,19 @@ export class ProviderChain {
     );
   }
 
-  async fetch(spec: SymbolSpec, range: FetchRange, signal?: AbortSignal): Promise<ChainResult> {
+  /**
+   * `purpose: 'history'` (catch-up, bootstrap) asks only providers that serve history and skips
+   * the live pacing, which spreads a quota over polls of the current minute; quotas and
+   * breakers still apply.
+   */
+  async fetch(spec: SymbolSpec, range: FetchRange, opts: { purpose?: FetchPurpose; signal?: AbortSignal } = {}): Promise<ChainResult> {
     const failures: ProviderFailure[] = [];
     const rejects: Reject[] = [];
+    const history = opts.purpose === 'history';
     for (const entry of this.#entries) {
       if (!entry.fetcher.supports(spec)) continue;
-      const outcome = await this.#try(entry, spec, range, signal, rejects);
+      if (history && entry.fetcher.historyLimitMs <= 0) continue;
+      const outcome = await this.#try(entry, spec, range, opts.signal, rejects, history);
       if ('bars' in outcome) {
         const bars = outcome.bars.map((b) => (b.source === entry.name ? b : { ...b, source: entry.name }));
         return { provider: entry.name, bars, rejects, failures };
@@ -113,6 +121,7 @@ export class ProviderChain {
     range: FetchRange,
     signal: AbortSignal | undefined,
     rejects: Reject[],
+    unpaced: boolean,
   ): Promise<{ bars: Bar[] } | { failure: ProviderFailure; stop?: boolean }> {
     const { name } = entry;
     const { metrics } = this.#deps;
@@ -122,13 +131,13 @@ export class ProviderChain {
     };
     const now = this.#clock.now();
     if (!entry.breaker.allows()) return skip('provider_error', 'circuit breaker open', 'breaker_open');
-    const pace = this.#pacer.check(name, spec.symbol, now);
+    const pace = unpaced ? 'due' : this.#pacer.check(name, spec.symbol, now);
     if (pace === 'blocked') return skip('rate_limited', 'backing off after a rate-limit answer', 'not_due');
     if (pace === 'wait') {
       const fresh = this.#pacer.recentlyServed(name, spec.symbol, now);
       return skip('rate_limited', 'not due yet (quota pacing)', 'not_due', fresh);
     }
-    this.#pacer.spend(name, spec.symbol, now);
+    if (!unpaced) this.#pacer.spend(name, spec.symbol, now);
     if (entry.limits.length > 0 && !(await this.#deps.quota!.tryAcquire(name, entry.limits, now))) {
       this.#pacer.block(name, windowEnd('minute', now));
       metrics.rejects.inc({ reason: 'rate_limited', provider: name });

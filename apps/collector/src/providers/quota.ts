@@ -18,18 +18,33 @@ export interface QuotaRedis {
 /**
  * Check-then-spend across every window in one atomic step, so concurrent fetches (and several
  * collectors sharing a provider key) never overshoot a limit: nothing is counted unless all
- * windows have room. ARGV holds limit, expire-at pairs.
+ * windows have room. ARGV holds limit, expire-at pairs, then per key the requests spent while
+ * Redis was unreachable (added first, so an outage's spending is not forgotten). Returns the
+ * grant (1/0) followed by each window's count.
  */
 const ACQUIRE = `
+local n = #KEYS
 for i, key in ipairs(KEYS) do
-  local used = tonumber(redis.call('GET', key) or '0')
-  if used >= tonumber(ARGV[i * 2 - 1]) then return 0 end
+  local offline = tonumber(ARGV[n * 2 + i])
+  if offline > 0 then
+    redis.call('INCRBY', key, offline)
+    redis.call('PEXPIREAT', key, ARGV[i * 2])
+  end
+end
+local used = {}
+for i, key in ipairs(KEYS) do
+  used[i] = tonumber(redis.call('GET', key) or '0')
+  if used[i] >= tonumber(ARGV[i * 2 - 1]) then
+    table.insert(used, 1, 0)
+    return used
+  end
 end
 for i, key in ipairs(KEYS) do
-  redis.call('INCR', key)
+  used[i] = redis.call('INCR', key)
   redis.call('PEXPIREAT', key, ARGV[i * 2])
 end
-return 1`;
+table.insert(used, 1, 1)
+return used`;
 
 /** Window ids are UTC calendar minutes and days (Twelve Data resets at 00:00 UTC). */
 export function windowId(window: QuotaWindow, now: number): string {
@@ -49,19 +64,59 @@ export function windowEnd(window: QuotaWindow, now: number): number {
 export class QuotaStore {
   readonly #redis: QuotaRedis;
   readonly #keys: RedisKeys;
+  /** per quota key: the count Redis last reported, and what was spent since without Redis */
+  readonly #known = new Map<string, number>();
+  readonly #offline = new Map<string, number>();
+  readonly #onOffline: ((offline: boolean) => void) | undefined;
+  #isOffline = false;
 
-  constructor(deps: { redis: QuotaRedis; keys: RedisKeys }) {
+  constructor(deps: { redis: QuotaRedis; keys: RedisKeys; onOffline?: (offline: boolean) => void }) {
     this.#redis = deps.redis;
     this.#keys = deps.keys;
+    this.#onOffline = deps.onOffline;
   }
 
-  /** Spends one request if every window has room; false (nothing spent) otherwise. */
+  /**
+   * Spends one request if every window has room; false (nothing spent) otherwise. While Redis
+   * is unreachable it decides conservatively in process — the last count Redis reported plus
+   * what was spent since — and hands that spending to Redis on the first call that reaches it.
+   */
   async tryAcquire(provider: string, limits: readonly QuotaLimit[], now: number): Promise<boolean> {
     if (limits.length === 0) return true;
     const keys = limits.map((l) => this.#keys.quota(provider, windowId(l.window, now)));
-    const args = limits.flatMap((l) => [String(l.limit), String(windowEnd(l.window, now) + 1_000)]);
-    const granted = await this.#redis.eval(ACQUIRE, { keys, arguments: args });
-    return Number(granted) === 1;
+    const offline = keys.map((k) => this.#offline.get(k) ?? 0);
+    const args = [
+      ...limits.flatMap((l) => [String(l.limit), String(windowEnd(l.window, now) + 1_000)]),
+      ...offline.map(String),
+    ];
+    let reply: unknown;
+    try {
+      reply = await this.#redis.eval(ACQUIRE, { keys, arguments: args });
+    } catch {
+      this.#setOffline(true);
+      return this.#acquireOffline(keys, limits);
+    }
+    this.#setOffline(false);
+    const [granted, ...used] = (reply as unknown[]).map(Number);
+    keys.forEach((k, i) => {
+      this.#offline.delete(k);
+      this.#known.set(k, used[i] ?? 0);
+    });
+    return granted === 1;
+  }
+
+  #acquireOffline(keys: readonly string[], limits: readonly QuotaLimit[]): boolean {
+    // A window Redis never reported on (started during the outage) may already be half spent.
+    const used = keys.map((k, i) => (this.#known.get(k) ?? Math.ceil(limits[i]!.limit / 2)) + (this.#offline.get(k) ?? 0));
+    if (used.some((u, i) => u >= limits[i]!.limit)) return false;
+    for (const k of keys) this.#offline.set(k, (this.#offline.get(k) ?? 0) + 1);
+    return true;
+  }
+
+  #setOffline(offline: boolean): void {
+    if (offline === this.#isOffline) return;
+    this.#isOffline = offline;
+    this.#onOffline?.(offline);
   }
 
   /** Requests spent in the window containing `now`. */

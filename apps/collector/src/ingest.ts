@@ -1,0 +1,99 @@
+import type { Bar, SymbolSpec } from '@marketpipe/core';
+import { SpikeGuard, fillGaps } from '@marketpipe/core';
+import type { CollectorMetrics } from './metrics';
+import type { SourceResult } from './ports';
+
+
+/** Where a symbol stands: everything at or before `lastFinalTs` is committed. */
+export interface SymbolCursor {
+  readonly spec: SymbolSpec;
+  lastFinalTs: number;
+  /** the last committed final bar, the base for gap filling */
+  lastFinal: Bar | null;
+  /** the forming bar last committed (shown, not final) */
+  forming: Bar | null;
+}
+
+/** What of one answer is accepted, not yet committed: the cursor has not moved. */
+export interface Accepted {
+  finals: Bar[];
+  /** the current minute's bar when it changed since the last commit */
+  forming: Bar | null;
+  /** bars the spike guard held back */
+  spikes: number;
+}
+
+export function newCursor(spec: SymbolSpec, last: Bar | null): SymbolCursor {
+  return { spec, lastFinalTs: last?.ts ?? Number.NEGATIVE_INFINITY, lastFinal: last, forming: null };
+}
+
+/**
+ * The one place that decides which bars are accepted, for live polling and history alike:
+ * validated bars from the provider chain → spike guard → in-session gap filling → final vs
+ * forming. `accept` never moves the cursor; `advance` does, and the caller calls it only once
+ * the finals are safely buffered for history, so a failure in between loses nothing.
+ */
+export class BarIngest {
+  readonly #spikes = new SpikeGuard();
+
+  constructor(private readonly deps: { metrics: CollectorMetrics; maxFillBars?: number }) {}
+
+  accept(cursor: SymbolCursor, result: SourceResult, currentMinute: number): Accepted {
+    const fresh: Bar[] = [];
+    let spikes = 0;
+    for (const bar of result.bars) {
+      if (bar.ts <= cursor.lastFinalTs || bar.ts > currentMinute) continue;
+      const checked = this.#spikes.offer(bar);
+      for (const b of checked.accepted) fresh.push(b);
+      for (const r of checked.rejects) this.deps.metrics.rejects.inc({ reason: r.reason, provider: result.provider ?? 'none' });
+      spikes += checked.rejects.length;
+    }
+    const { finals, forming } = split(cursor, fresh, currentMinute, this.deps.maxFillBars ?? 60);
+    const changed = forming !== null && !sameBar(forming, cursor.forming) ? forming : null;
+    return { finals, forming: changed, spikes };
+  }
+
+  /** Commits what `accept` returned: the cursor moves past its finals. */
+  advance(cursor: SymbolCursor, accepted: Accepted): void {
+    const last = accepted.finals.at(-1);
+    if (last) {
+      cursor.lastFinalTs = last.ts;
+      cursor.lastFinal = last;
+    }
+    if (accepted.forming) cursor.forming = accepted.forming;
+    else if (cursor.forming && cursor.forming.ts <= cursor.lastFinalTs) cursor.forming = null;
+  }
+}
+
+/** Bars before the current minute are final; an in-session gap before an observed bar is filled. */
+function split(cursor: SymbolCursor, fresh: readonly Bar[], currentMinute: number, maxFillBars: number): { finals: Bar[]; forming: Bar | null } {
+  const sorted = [...fresh].sort((a, b) => a.ts - b.ts);
+  // Only gaps followed by a real bar are filled: a provider that is merely late is not overtaken.
+  const filled = cursor.lastFinal ? fillGaps([cursor.lastFinal, ...sorted], cursor.spec.session, { maxFillBars }).bars.slice(1) : sorted;
+  const finals: Bar[] = [];
+  let forming: Bar | null = null;
+  let lastTs = cursor.lastFinalTs;
+  for (const bar of filled) {
+    if (bar.ts <= lastTs) continue;
+    if (bar.ts < currentMinute) {
+      finals.push({ ...bar, final: true });
+      lastTs = bar.ts;
+    } else if (bar.ts === currentMinute) {
+      forming = { ...bar, final: false };
+    }
+  }
+  return { finals, forming };
+}
+
+function sameBar(a: Bar, b: Bar | null): boolean {
+  return (
+    b !== null &&
+    a.ts === b.ts &&
+    a.close === b.close &&
+    a.high === b.high &&
+    a.low === b.low &&
+    a.volume === b.volume &&
+    a.open === b.open &&
+    a.source === b.source
+  );
+}
