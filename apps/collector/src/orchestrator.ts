@@ -2,7 +2,7 @@ import { HEARTBEAT_TTL_SECONDS, floorTo, type Bar, type SymbolSpec } from '@mark
 import type { FetchRange } from './providers/types';
 import type { AnalyticsStage, BarSource, Clocks, CycleWrite, HistorySink, SourceResult } from './ports';
 import type { WindowReplicator } from './redis/window-replicator';
-import { HistoryRefusedError } from './history/libsql-history-store';
+import { HistoryBufferFullError, HistoryRefusedError } from './history/libsql-history-store';
 import type { CollectorMetrics } from './metrics';
 import type { Logger } from './logger';
 import { mapBounded } from './concurrency';
@@ -168,18 +168,36 @@ export class Orchestrator {
     return { provider: result.provider, finals: committed?.finals ?? [], rejects: result.rejects.length + accepted.spikes };
   }
 
+  /**
+   * Hands the finals to history; when only some fit, the oldest that fit are taken (the cursor
+   * then stops after them and the forming bar waits). False when none could be buffered.
+   */
+  #buffer(accepted: Accepted): boolean {
+    try {
+      this.deps.history.add(accepted.finals);
+      return true;
+    } catch (error) {
+      if (!(error instanceof HistoryRefusedError)) throw error;
+      const room = error instanceof HistoryBufferFullError ? error.room : 0;
+      if (room === 0) return false;
+      accepted.finals = accepted.finals.slice(0, room);
+      accepted.forming = null;
+      this.deps.history.add(accepted.finals);
+      return true;
+    }
+  }
+
   /** Buffer for history, then advance the cursor and the engine; null when history refused (buffer full). */
   #commit(cursor: SymbolCursor, accepted: Accepted, provider: string | null): Committed | null {
     const { deps } = this;
     if (accepted.finals.length > 0) {
-      try {
-        deps.history.add(accepted.finals);
-      } catch (error) {
-        if (!(error instanceof HistoryRefusedError)) throw error;
+      const offered = accepted.finals.length;
+      if (!this.#buffer(accepted)) {
         // Not accepted: the cursor stays, so the same minutes are asked for again once there is room.
-        deps.metrics.historyRefused.inc(accepted.finals.length);
+        deps.metrics.historyRefused.inc(offered);
         return null;
       }
+      if (accepted.finals.length < offered) deps.metrics.historyRefused.inc(offered - accepted.finals.length);
       if (provider) deps.metrics.barsAccepted.inc({ provider }, accepted.finals.length);
     }
     this.#ingest.advance(cursor, accepted);

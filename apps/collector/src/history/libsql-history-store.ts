@@ -36,6 +36,11 @@ export class HistoryBufferFullError extends HistoryRefusedError {
     super(`history buffer full (${pending} of ${max} bars waiting for the database); not accepting more until a flush succeeds`);
     this.name = 'HistoryBufferFullError';
   }
+
+  /** bars that would still fit */
+  get room(): number {
+    return Math.max(0, this.max - this.pending);
+  }
 }
 
 export class HistorySealedError extends HistoryRefusedError {

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startPrivateRedis, type PrivateRedis } from '@marketpipe/testkit';
+import { startCollector, type RunningCollector } from '../src/collector';
+import { openStores, testConfig } from './helpers';
+import { capturingLogger } from './log-capture';
+
+const MINUTE = 60_000;
+const OUTAGE_MS = 30_000;
+
+/**
+ * Issue "Nothing lost": a private redis-server stopped for 30 s mid-run at SIM_SPEED 120 (an
+ * hour of market time), then started again empty. The loop keeps polling and history keeps
+ * every minute; on reconnect the window is refilled from history.
+ */
+describe('a 30 s Redis outage mid-run', () => {
+  let redis: PrivateRedis;
+  let c: RunningCollector;
+  const log = capturingLogger();
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+  });
+  afterAll(async () => {
+    await c?.stop();
+    await redis.stop();
+  });
+
+  it('keeps collecting into history, reports it, and refills the window from history when Redis is back', async () => {
+    const config = testConfig(redis.url, { SIM_SPEED: '120', BACKFILL_HOURS: '1', HISTORY_FLUSH_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '500' });
+    c = await startCollector(config, { logger: log.logger, healthServer: false });
+    await eventually(async () => expect(c.ready().ready).toBe(true), { timeoutMs: 10_000 });
+
+    const cyclesBefore = (await c.metrics.cycles.get()).values[0]!.value;
+    const marketAtStop = c.clock.now();
+    await redis.stop();
+    await eventually(async () => expect(c.ready().reasons.join()).toMatch(/redis unreachable/), { timeoutMs: 5_000 });
+    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    const cyclesDuring = (await c.metrics.cycles.get()).values[0]!.value - cyclesBefore;
+    expect(cyclesDuring, 'the loop kept its 1-second schedule while Redis was down').toBeGreaterThanOrEqual(OUTAGE_MS / 1_000 - 3);
+    expect((await c.metrics.overruns.get()).values[0]?.value ?? 0).toBe(0);
+    expect((await c.metrics.redisUp.get()).values[0]?.value).toBe(0);
+    const buffered = (await c.history.range('EURUSD', marketAtStop, c.clock.now())).length;
+    expect(buffered, 'an hour of market time reached history during the outage').toBeGreaterThanOrEqual(50);
+
+    await redis.restart();
+    const backAt = Date.now();
+    await eventually(async () => expect(c.replicator.up).toBe(true), { timeoutMs: 10_000, intervalMs: 50 });
+    const refillMs = Date.now() - backAt;
+    await eventually(async () => expect(c.ready().ready).toBe(true), { timeoutMs: 5_000 });
+    await c.stop();
+
+    const down = log.find('redis unreachable');
+    const back = log.find('redis is back');
+    expect(down, 'one line when Redis went away, not one per cycle').toHaveLength(1);
+    expect(back).toHaveLength(1);
+    expect(back[0]!.outageMs as number).toBeGreaterThanOrEqual(OUTAGE_MS);
+    expect(back[0]!.refilledBars as number, 'the empty Redis got the whole window back').toBeGreaterThan(3 * 100);
+
+    const stores = await openStores(config);
+    try {
+      for (const spec of c.specs) {
+        const history = await stores.history.range(spec.symbol, 0, Number.MAX_SAFE_INTEGER);
+        for (let i = 1; i < history.length; i++) {
+          expect(history[i]!.ts - history[i - 1]!.ts, `${spec.symbol}: no hole and no duplicate at ${new Date(history[i]!.ts).toISOString()}`).toBe(MINUTE);
+        }
+        expect(history.at(-1)!.ts - marketAtStop, 'history runs through the outage').toBeGreaterThan(OUTAGE_MS * 120 * 0.8);
+        expect(await stores.window.finals(spec.symbol), `${spec.symbol}: the Redis window equals history`).toEqual(history);
+      }
+    } finally {
+      await stores.close();
+    }
+    console.info(`redis outage ${back[0]!.outageMs} ms: ${buffered} EURUSD bars reached history meanwhile; window refilled (${back[0]!.refilledBars} bars) ${refillMs} ms after Redis answered`);
+  }, 90_000);
+});
