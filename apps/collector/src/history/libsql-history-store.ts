@@ -51,6 +51,17 @@ export class HistorySealedError extends HistoryRefusedError {
   }
 }
 
+async function connect(opts: HistoryStoreOptions): Promise<Client> {
+  const client = createClient({ url: opts.url, ...(opts.authToken ? { authToken: opts.authToken } : {}) });
+  if (opts.url.startsWith('file:')) {
+    await client.execute('PRAGMA journal_mode = WAL');
+    // The local driver is synchronous: a busy wait blocks the event loop, and with it the
+    // 1-second cycle. Fail fast instead; the flusher retries with backoff and keeps the buffer.
+    await client.execute('PRAGMA busy_timeout = 200');
+  }
+  return client;
+}
+
 const bufferKey = (b: Bar) => `${b.symbol}\u0000${b.interval}\u0000${b.ts}`;
 
 /**
@@ -59,8 +70,11 @@ const bufferKey = (b: Bar) => `${b.symbol}\u0000${b.interval}\u0000${b.ts}`;
  * slower and most of a transaction's cost is its commit.
  */
 export class LibsqlHistoryStore implements HistorySink {
-  readonly #client: Client;
-  readonly db: LibSQLDatabase<typeof schema>;
+  #client: Client;
+  #db: LibSQLDatabase<typeof schema>;
+  readonly #opts: HistoryStoreOptions;
+  /** set by a failed write: the next flush starts from a fresh connection */
+  #reconnect = false;
   readonly #onTransaction: ((rows: number) => void) | undefined;
   readonly #maxBuffered: number;
   #buffer = new Map<string, Bar>();
@@ -71,7 +85,8 @@ export class LibsqlHistoryStore implements HistorySink {
 
   private constructor(client: Client, opts: HistoryStoreOptions) {
     this.#client = client;
-    this.db = drizzle(client, { schema });
+    this.#db = drizzle(client, { schema });
+    this.#opts = opts;
     this.#onTransaction = opts.onTransaction;
     this.#maxBuffered = opts.maxBuffered ?? Number.POSITIVE_INFINITY;
   }
@@ -81,14 +96,13 @@ export class LibsqlHistoryStore implements HistorySink {
       const path = opts.url.slice('file:'.length).split('?')[0] ?? '';
       if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
     }
-    const client = createClient({ url: opts.url, ...(opts.authToken ? { authToken: opts.authToken } : {}) });
-    if (opts.url.startsWith('file:')) {
-      await client.execute('PRAGMA journal_mode = WAL');
-      await client.execute('PRAGMA busy_timeout = 5000');
-    }
-    const store = new LibsqlHistoryStore(client, opts);
+    const store = new LibsqlHistoryStore(await connect(opts), opts);
     await migrate(store.db, { migrationsFolder: MIGRATIONS });
     return store;
+  }
+
+  get db(): LibSQLDatabase<typeof schema> {
+    return this.#db;
   }
 
   /**
@@ -113,18 +127,34 @@ export class LibsqlHistoryStore implements HistorySink {
 
   /** Writes everything buffered in one transaction; returns the rows written. Serialised. */
   flush(): Promise<number> {
-    this.#flushing = this.#flushing.then(() => this.#flushNow());
-    return this.#flushing;
+    // Chained on the previous flush whatever its outcome: a failed flush must not fail every later one.
+    const next = this.#flushing.then(
+      () => this.#flushNow(),
+      () => this.#flushNow(),
+    );
+    this.#flushing = next;
+    return next;
   }
 
   async #flushNow(): Promise<number> {
     if (this.#buffer.size === 0) return 0;
+    if (this.#reconnect) {
+      // After an I/O error (read-only file, full disk) SQLite's connection — and the WAL index it
+      // shares — can stay broken once the cause is gone. Closing first lets the next connection
+      // rebuild the index from the file as it is now.
+      this.#client.close();
+      const fresh = await connect(this.#opts);
+      this.#client = fresh;
+      this.#db = drizzle(fresh, { schema });
+      this.#reconnect = false;
+    }
     const rows = [...this.#buffer.values()];
     this.#inFlight = rows;
     this.#buffer = new Map();
     try {
       await this.write(rows);
     } catch (error) {
+      this.#reconnect = true;
       // Keep what failed for the next flush, behind anything newer that arrived meanwhile.
       const newer = this.#buffer;
       this.#buffer = new Map(rows.map((b) => [bufferKey(b), b]));
@@ -155,7 +185,7 @@ export class LibsqlHistoryStore implements HistorySink {
         filled: b.filled,
       }));
       statements.push(
-        this.db
+        this.#db
           .insert(bars)
           .values(chunk)
           .onConflictDoUpdate({
@@ -174,14 +204,14 @@ export class LibsqlHistoryStore implements HistorySink {
     }
     const [first, ...rest] = statements;
     if (!first) return;
-    await this.db.batch([first, ...rest]);
+    await this.#db.batch([first, ...rest]);
     this.#onTransaction?.(rows.length);
   }
 
   /** ts of the newest bar of a symbol, flushed or still buffered */
   async lastTs(symbol: string, interval: Interval = '1m'): Promise<number | null> {
     const { bars } = schema;
-    const [row] = await this.db
+    const [row] = await this.#db
       .select({ ts: max(bars.ts) })
       .from(bars)
       .where(and(eq(bars.symbol, symbol), eq(bars.interval, interval)));
@@ -198,7 +228,7 @@ export class LibsqlHistoryStore implements HistorySink {
   /** Final bars of a symbol with ts in [from, to], oldest first: flushed ones, and buffered ones over them. */
   async range(symbol: string, from: number, to: number, interval: Interval = '1m'): Promise<Bar[]> {
     const { bars } = schema;
-    const rows = await this.db
+    const rows = await this.#db
       .select()
       .from(bars)
       .where(and(eq(bars.symbol, symbol), eq(bars.interval, interval), gte(bars.ts, from), lte(bars.ts, to)))
@@ -214,7 +244,7 @@ export class LibsqlHistoryStore implements HistorySink {
   /** The newest `limit` bars of a symbol with ts > `after`, oldest first (a window refill). */
   async recent(symbol: string, limit: number, after = Number.NEGATIVE_INFINITY, interval: Interval = '1m'): Promise<Bar[]> {
     const { bars } = schema;
-    const rows = await this.db
+    const rows = await this.#db
       .select()
       .from(bars)
       .where(and(eq(bars.symbol, symbol), eq(bars.interval, interval), gt(bars.ts, Number.isFinite(after) ? after : -1)))
@@ -235,7 +265,7 @@ export class LibsqlHistoryStore implements HistorySink {
 
   async count(symbol?: string): Promise<number> {
     const { bars } = schema;
-    const [row] = await this.db
+    const [row] = await this.#db
       .select({ n: sql<number>`count(*)` })
       .from(bars)
       .where(symbol ? eq(bars.symbol, symbol) : undefined);
