@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
-import { redisKeys } from '@marketpipe/core';
+import { connectWithin, createRedisClient } from '../redis/client';
+import { decodeApiKeyRecord, encodeApiKeyRecord, redisKeys, type ApiKeyRecord } from '@marketpipe/core';
 import { loadConfig } from '../config';
 
 export interface KeysIo {
@@ -13,12 +13,6 @@ const USAGE = `usage: marketpipe keys create --name NAME    create a key; prints
        marketpipe keys revoke --name NAME    revoke every key with that name
        marketpipe keys list                  names, creation times, revoked or not
 `;
-
-interface KeyRecord {
-  name: string;
-  createdAt: number;
-  revoked: boolean;
-}
 
 /** Only the hex SHA-256 is stored: a leaked Redis dump reveals no usable key. */
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -54,20 +48,28 @@ export async function keysCommand(
 
   const config = loadConfig(env);
   const hash = redisKeys(config.REDIS_PREFIX).apiKeys;
-  const redis = createClient({ url: config.REDIS_URL });
+  const redis = createRedisClient(config.REDIS_URL, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
   redis.on('error', () => undefined);
-  await redis.connect();
+  const unreachable = await connectWithin(redis, 3_000);
+  if (unreachable) {
+    redis.destroy();
+    io.stderr.write(`keys: Redis at ${config.REDIS_URL} is unreachable (${unreachable instanceof Error ? unreachable.message : String(unreachable)}); is it running? (REDIS_URL)\n`);
+    return 1;
+  }
   try {
     if (action === 'create') {
       const key = `mp_${randomBytes(24).toString('base64url')}`;
-      const record: KeyRecord = { name: name!, createdAt: Date.now(), revoked: false };
-      await redis.hSet(hash, hashKey(key), JSON.stringify(record));
+      const record: ApiKeyRecord = { name: name!, createdAt: Date.now(), revoked: false };
+      await redis.hSet(hash, hashKey(key), encodeApiKeyRecord(record));
       // The key alone on stdout, so scripts can capture it; it is not stored anywhere.
       io.stdout.write(`${key}\n`);
       io.stderr.write(`created API key "${name}"; it is shown only once — store it now\n`);
       return 0;
     }
-    const all = Object.entries(await redis.hGetAll(hash)).map(([h, json]) => [h, JSON.parse(json) as KeyRecord] as const);
+    const all = Object.entries(await redis.hGetAll(hash)).flatMap(([h, json]) => {
+      const record = decodeApiKeyRecord(json);
+      return record ? [[h, record] as const] : [];
+    });
     if (action === 'list') {
       for (const [h, r] of all) {
         io.stdout.write(`${r.name}\t${new Date(r.createdAt).toISOString()}\t${r.revoked ? 'revoked' : 'active'}\t${h.slice(0, 12)}\n`);
@@ -75,7 +77,7 @@ export async function keysCommand(
       return 0;
     }
     const matching = all.filter(([, r]) => r.name === name && !r.revoked);
-    for (const [h, r] of matching) await redis.hSet(hash, h, JSON.stringify({ ...r, revoked: true }));
+    for (const [h, r] of matching) await redis.hSet(hash, h, encodeApiKeyRecord({ ...r, revoked: true }));
     io.stderr.write(`revoked ${matching.length} key(s) named "${name}"\n`);
     return matching.length > 0 ? 0 : 1;
   } finally {

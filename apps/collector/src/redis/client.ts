@@ -25,16 +25,27 @@ export function createBinaryRedisClient(url: string, opts: RedisClientOptions = 
 }
 
 /**
- * Connects, but gives up waiting after `timeoutMs`: a Redis that is down at start must not stop
- * the collector. The client keeps reconnecting in the background either way.
+ * Connects, but gives up waiting at the first connection error or after `timeoutMs`: a Redis
+ * that is down at start must not stop the collector, nor hang a CLI command. Resolves null
+ * when connected, else the error. The client keeps reconnecting in the background.
  */
-export async function connectWithin(client: { connect(): Promise<unknown> }, timeoutMs: number): Promise<unknown> {
-  const connecting = client.connect().then(
-    () => null,
-    (error: unknown) => error,
-  );
-  const timeout = new Promise<Error>((resolve) => setTimeout(() => resolve(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref());
-  return Promise.race([connecting, timeout]);
+export async function connectWithin(
+  client: { connect(): Promise<unknown>; once(event: 'error', listener: (err: unknown) => void): unknown },
+  timeoutMs: number,
+): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    client.connect().then(
+      () => null,
+      (error: unknown) => error ?? new Error('connection failed'),
+    ),
+    new Promise<unknown>((resolve) => client.once('error', (err) => resolve(err ?? new Error('connection failed')))),
+    new Promise<Error>((resolve) => {
+      timer = setTimeout(() => resolve(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  return outcome;
 }
 
 export type BinaryRedisClient = ReturnType<typeof createBinaryRedisClient>;
