@@ -71,4 +71,36 @@ describe('a 30 s Redis outage mid-run', () => {
     }
     console.info(`redis outage ${back[0]!.outageMs} ms: ${buffered} EURUSD bars reached history meanwhile; window refilled (${back[0]!.refilledBars} bars) ${refillMs} ms after Redis answered`);
   }, 90_000);
+
+  it('starts while Redis is down, collects into history, and fills the empty window when Redis appears', async () => {
+    const late = await startPrivateRedis();
+    await late.stop();
+    const log2 = capturingLogger();
+    const config = testConfig(late.url, { SIM_SPEED: '120', BACKFILL_HOURS: '1', HISTORY_FLUSH_MS: '1000' });
+    const started = Date.now();
+    const d = await startCollector(config, { logger: log2.logger, healthServer: false });
+    try {
+      expect(Date.now() - started, 'start-up does not wait on Redis').toBeLessThan(10_000);
+      expect(d.replicator.up).toBe(false);
+      expect(d.backfill.map((r) => r.bars), 'backfilled into history all the same').toEqual([60, 60, 60]);
+      await new Promise((r) => setTimeout(r, 3_000));
+      await late.restart();
+      await eventually(async () => expect(d.replicator.up).toBe(true), { timeoutMs: 10_000, intervalMs: 50 });
+      await d.stop();
+      expect(log2.find('redis unreachable')).toHaveLength(1);
+      const stores = await openStores(config);
+      try {
+        for (const spec of d.specs) {
+          const history = await stores.history.range(spec.symbol, 0, Number.MAX_SAFE_INTEGER);
+          expect(history.length).toBeGreaterThan(60);
+          expect(await stores.window.finals(spec.symbol)).toEqual(history);
+        }
+      } finally {
+        await stores.close();
+      }
+    } finally {
+      await d.stop();
+      await late.stop();
+    }
+  }, 60_000);
 });

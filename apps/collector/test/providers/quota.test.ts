@@ -65,3 +65,36 @@ describe('QuotaStore', () => {
     expect(expireAt).toBe(Date.UTC(2031, 0, 2, 10, 16) + 1_000);
   });
 });
+
+describe('QuotaStore while Redis is unreachable', () => {
+  it('counts conservatively in process, then adds what it spent to Redis on the first call that reaches it', async () => {
+    const client = await connect();
+    clients.push(client);
+    let down = false;
+    // The real client, made to fail the way a dead connection does while `down` is set.
+    const flaky = {
+      eval: (script: string, o: { keys: string[]; arguments: string[] }) => (down ? Promise.reject(new Error('The client is offline')) : client.eval(script, o)),
+      get: (key: string) => client.get(key),
+    };
+    const transitions: boolean[] = [];
+    const quota = new QuotaStore({ redis: flaky, keys: redisKeys('test:quota:offline:'), onOffline: (o) => transitions.push(o) });
+    const limits = [{ window: 'minute' as const, limit: 6 }];
+    const at = NOW + 3_600_000;
+    expect([await quota.tryAcquire('twelvedata', limits, at), await quota.tryAcquire('twelvedata', limits, at)]).toEqual([true, true]);
+    down = true;
+    const offline = [];
+    for (let i = 0; i < 6; i++) offline.push(await quota.tryAcquire('twelvedata', limits, at));
+    expect(offline, 'the 2 Redis counted plus 4 in process reach the limit, never beyond').toEqual([true, true, true, true, false, false]);
+    down = false;
+    expect(await quota.tryAcquire('twelvedata', limits, at), 'Redis now knows all 6 were spent').toBe(false);
+    expect(await quota.used('twelvedata', 'minute', at)).toBe(6);
+    expect(transitions).toEqual([true, false]);
+  });
+
+  it('assumes half a window spent when Redis was never reached', async () => {
+    const quota = new QuotaStore({ redis: { eval: () => Promise.reject(new Error('ECONNREFUSED')), get: async () => null }, keys });
+    const grants = [];
+    for (let i = 0; i < 6; i++) grants.push(await quota.tryAcquire('polygon', [{ window: 'day', limit: 8 }], NOW));
+    expect(grants).toEqual([true, true, true, true, false, false]);
+  });
+});
