@@ -11,6 +11,8 @@ export interface BridgeOptions {
   redisUrl: string;
   /** loopback by default: the bridge is for dev and tests, never exposed */
   host?: string;
+  /** where the bridge says that Redis went away or came back; stderr by default */
+  log?: (line: string) => void;
 }
 
 export interface RunningBridge {
@@ -58,7 +60,8 @@ function endpoint(url: string | undefined): 'single' | 'pipeline' | 'multi-exec'
  * run against real Redis on loopback.
  */
 export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
-  const redis = await RedisExecutor.connect(options.redisUrl);
+  const log = options.log ?? ((line: string) => process.stderr.write(`bridge: ${line}\n`));
+  const redis = await RedisExecutor.connect(options.redisUrl, log);
   const expected = Buffer.from(options.token);
   // Read-your-writes: the client echoes the last token it saw; one Redis means every reply
   // is already consistent, so the token only has to change per response.
@@ -104,7 +107,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       server.listen(options.port, host, resolve);
     });
   } catch (error) {
-    await redis.close();
+    redis.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -115,7 +118,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await redis.close();
+      redis.close();
     },
   };
 }
