@@ -1,5 +1,5 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
-import { defineProject } from 'vitest/config';
+import { configDefaults, defineProject } from 'vitest/config';
 
 /**
  * The api suite runs inside workerd, configured from the root wrangler.toml. The Node-side
@@ -23,6 +23,8 @@ export default defineProject({
   test: {
     name: 'api',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Node-side tests (they drive workerd from outside): the api-node project, vitest.node.config.ts.
+    exclude: [...configDefaults.exclude, 'test/node/**'],
     globalSetup: ['./test/node/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

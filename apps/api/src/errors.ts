@@ -67,6 +67,11 @@ export class StaleDataError extends ApiError {
   }
 }
 
+/**
+ * Redis (over REST) failed; `message` names the call and the cause ("rate limit check failed:
+ * redis unreachable: …"). Retry-After: long enough not to hammer a store on its way back,
+ * short enough that clients resume within seconds of it.
+ */
 export class UpstreamError extends ApiError {
   readonly code = 'upstream_unavailable';
   readonly status = 503;
@@ -74,6 +79,7 @@ export class UpstreamError extends ApiError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'UpstreamError';
+    this.headers = { 'retry-after': '5' };
   }
 }
 

@@ -18,6 +18,8 @@ declare module 'vitest' {
     fixturePrefix: string;
     fixtureFeatures: Features;
     fixtureSignal: Signal;
+    /** an HTTP address that accepts connections and never answers: a hung REST endpoint */
+    silentUrl: string;
   }
 }
 

@@ -126,11 +126,28 @@ describe('with other bindings', () => {
     expect(await res.json()).toMatchObject({ status: 'down' });
   });
 
-  it('answers 503 problem+json when the Redis endpoint is unreachable', async () => {
+  it('answers 503 problem+json naming the cause when the Redis endpoint is unreachable', async () => {
     const app = buildApp({ ...base, API_AUTH: 'optional', UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:9' });
     const res = await app.request('/v1/bars/EURUSD');
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(await res.json()).toMatchObject({
+      type: 'urn:marketpipe:problem:upstream_unavailable',
+      detail: expect.stringMatching(/^rate limit check failed: redis unreachable: cannot reach the REST endpoint \(.+\)$/),
+    });
+  });
+
+  it('answers 503 within its own timeout when the Redis endpoint never answers', async () => {
+    const app = buildApp({ ...base, API_AUTH: 'optional', UPSTASH_REDIS_REST_URL: inject('silentUrl') });
+    const t0 = Date.now();
+    const res = await app.request('/v1/bars/EURUSD');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      detail: 'rate limit check failed: redis unreachable: no answer from the REST endpoint within 3000 ms',
+    });
+    // The rate limiter fails closed: it does not let the request through after its own 5 s.
+    expect(Date.now() - t0).toBeLessThan(4_500);
   });
 
   it('names a bad binding in a 500 problem', async () => {

@@ -1,3 +1,4 @@
 export * from './redis-server';
 export * from './ports';
 export * from './eventually';
+export * from './api-worker';

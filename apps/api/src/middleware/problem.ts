@@ -14,8 +14,12 @@ export interface Problem {
 
 interface Described {
   problem: Omit<Problem, 'instance'>;
-  /** worth a log line: an upstream failure or a bug, not a client's mistake */
-  log?: boolean;
+  /**
+   * Worth logging: an upstream failure or a misconfiguration in one line (its detail says it
+   * all, and a Redis outage repeats it on every request), a bug with its stack. Never a
+   * client's mistake.
+   */
+  log?: 'line' | 'stack';
   extensions?: Record<string, unknown>;
   headers?: Record<string, string>;
 }
@@ -28,7 +32,7 @@ function describe(error: unknown): Described {
       problem: { type: problemType(error.code), title: error.title, status: error.status, detail: error.message },
       extensions: error.extensions,
       headers: error.headers,
-      log: error instanceof UpstreamError || error instanceof ConfigError,
+      log: error instanceof UpstreamError || error instanceof ConfigError ? 'line' : undefined,
     };
   }
   if (error instanceof UnknownSymbolError) {
@@ -48,15 +52,17 @@ function describe(error: unknown): Described {
   // Anything else is a bug: say so without leaking internals.
   return {
     problem: { type: problemType('internal'), title: 'Internal error', status: 500, detail: 'the request failed unexpectedly' },
-    log: true,
+    log: 'stack',
   };
 }
 
 /** The problem+json response for any thrown value; `url` becomes the `instance` member. */
 export function problemResponse(error: unknown, url: string): Response {
   const { problem, extensions, headers, log } = describe(error);
-  if (log) console.error(error);
-  const body = { ...problem, instance: new URL(url).pathname, ...extensions } satisfies Problem;
+  const instance = new URL(url).pathname;
+  if (log === 'line') console.warn(`${problem.status} ${instance}: ${problem.detail}`);
+  if (log === 'stack') console.error(error);
+  const body = { ...problem, instance, ...extensions } satisfies Problem;
   return new Response(JSON.stringify(body), {
     status: problem.status,
     headers: { ...headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' },

@@ -1,8 +1,8 @@
 import type { Redis } from '@upstash/redis/cloudflare';
 import { z } from 'zod';
 import { TtlCache } from '../cache';
-import { UpstreamError } from '../errors';
 import type { ApiKeyRecord, ApiKeyStore } from '../ports';
+import { viaRest } from './rest-failure';
 
 const RecordSchema = z.object({ name: z.string(), createdAt: z.number(), revoked: z.boolean() });
 
@@ -24,12 +24,7 @@ export class UpstashApiKeyStore implements ApiKeyStore {
 
   find(keyHash: string): Promise<ApiKeyRecord | null> {
     return this.#cache.get(keyHash, async () => {
-      let value: unknown;
-      try {
-        value = await this.redis.hget(this.hashKey, keyHash);
-      } catch (cause) {
-        throw new UpstreamError('cannot read API keys from Redis', { cause });
-      }
+      const value = await viaRest('API key lookup', () => this.redis.hget<unknown>(this.hashKey, keyHash));
       const parsed = RecordSchema.safeParse(value);
       return parsed.success ? parsed.data : null;
     });

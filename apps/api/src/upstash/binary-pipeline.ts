@@ -1,4 +1,5 @@
 import { UpstreamError } from '../errors';
+import { REST_TIMEOUT_MS, restFailure, whyThrown } from './rest-failure';
 
 /** A reply with every string as its raw bytes. */
 export type BinaryReply = Uint8Array | number | null | BinaryReply[];
@@ -36,20 +37,36 @@ export class BinaryPipeline {
     this.#headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'upstash-encoding': 'base64' };
   }
 
-  /** Runs the commands in one round trip; any command's Redis error fails the whole read. */
-  async exec(commands: (string | number)[][]): Promise<BinaryReply[]> {
+  /**
+   * Runs the commands in one round trip; any command's Redis error fails the whole read.
+   * `what` names the read in the 503 if it fails ("reading bars failed: …").
+   */
+  async exec(what: string, commands: (string | number)[][]): Promise<BinaryReply[]> {
     let response: Response;
+    let text: string;
     try {
-      response = await fetch(this.#endpoint, { method: 'POST', headers: this.#headers, body: JSON.stringify(commands) });
+      const init = { method: 'POST', headers: this.#headers, body: JSON.stringify(commands), signal: AbortSignal.timeout(REST_TIMEOUT_MS) };
+      response = await fetch(this.#endpoint, init);
+      text = await response.text();
     } catch (cause) {
-      throw new UpstreamError('cannot reach the Redis REST endpoint', { cause });
+      throw restFailure(what, whyThrown(cause), cause);
     }
-    const text = await response.text();
-    if (!response.ok) throw new UpstreamError(`Redis REST endpoint answered ${response.status}: ${text.slice(0, 200)}`);
+    if (!response.ok) throw restFailure(what, `${errorText(text)} (HTTP ${response.status})`);
     const entries = JSON.parse(text) as Entry[];
     return entries.map((entry, i) => {
-      if (entry.error !== undefined) throw new UpstreamError(`Redis command ${i + 1} (${String(commands[i]?.[0])}) failed: ${entry.error}`);
+      if (entry.error !== undefined) throw restFailure(what, `Redis command ${i + 1} (${String(commands[i]?.[0])}): ${entry.error}`);
       return toBinary(entry.result ?? null);
     });
   }
+}
+
+/** The `error` of an Upstash REST error body, or the start of whatever else came back. */
+function errorText(body: string): string {
+  try {
+    const { error } = JSON.parse(body) as { error?: unknown };
+    if (typeof error === 'string') return error;
+  } catch {
+    // not JSON: a proxy's error page, say
+  }
+  return body.slice(0, 200);
 }

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { UpstreamError } from '../errors';
 import type { BarsSnapshot, Heartbeat, Latest, MarketDataReader } from '../ports';
 import type { BinaryPipeline, BinaryReply } from './binary-pipeline';
+import { viaRest } from './rest-failure';
 
 const HeartbeatSchema = z.object({
   at: z.number(),
@@ -34,13 +35,16 @@ function seenAt(r: BinaryReply | undefined): number | null {
   return Number.isFinite(at) ? at : null;
 }
 
-/** Upstream failures are 503s, whatever the client threw. */
+/**
+ * Upstream failures are 503s. The REST calls name their own failure; what is left is data
+ * that would not decode.
+ */
 async function upstream<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (cause) {
     if (cause instanceof UpstreamError) throw cause;
-    throw new UpstreamError(`reading ${what} from Redis failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new UpstreamError(`${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
 
@@ -56,16 +60,16 @@ export class UpstashMarketDataReader implements MarketDataReader {
   ) {}
 
   symbols(): Promise<SymbolSpec[]> {
-    return upstream('symbols', async () => {
-      const value = await this.redis.get<unknown>(this.keys.symbols);
+    return upstream('reading symbols', async () => {
+      const value = await viaRest('reading symbols', () => this.redis.get<unknown>(this.keys.symbols));
       return value === null ? [] : SymbolSpecListSchema.parse(value);
     });
   }
 
   /** One round trip: the newest `limit` final bars, the forming bar, and when the symbol was last seen. */
   bars(symbol: string, interval: Interval, limit: number): Promise<BarsSnapshot> {
-    return upstream('bars', async () => {
-      const [finals, forming, seen] = await this.binary.exec([
+    return upstream('reading bars', async () => {
+      const [finals, forming, seen] = await this.binary.exec('reading bars', [
         ['ZRANGE', this.keys.bars(symbol, interval), '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit],
         ['HGET', this.keys.forming, symbol],
         ['HGET', this.keys.seen, symbol],
@@ -82,16 +86,16 @@ export class UpstashMarketDataReader implements MarketDataReader {
   }
 
   heartbeats(): Promise<Heartbeat[]> {
-    return upstream('heartbeats', async () => {
+    return upstream('reading heartbeats', async () => {
       const keys: string[] = [];
       let cursor = '0';
       do {
-        const [next, page] = await this.redis.scan(cursor, { match: this.keys.heartbeatPattern(), count: 1000 });
+        const [next, page] = await viaRest('reading heartbeats', () => this.redis.scan(cursor, { match: this.keys.heartbeatPattern(), count: 1000 }));
         cursor = String(next);
         keys.push(...page);
       } while (cursor !== '0');
       if (keys.length === 0) return [];
-      const values = await this.redis.mget<unknown[]>(...keys);
+      const values = await viaRest('reading heartbeats', () => this.redis.mget<unknown[]>(...keys));
       return keys.flatMap((key, i) => {
         const parsed = HeartbeatSchema.safeParse(values[i]);
         return parsed.success ? [{ id: this.#collectorId(key), ...parsed.data }] : [];
@@ -101,9 +105,9 @@ export class UpstashMarketDataReader implements MarketDataReader {
 
   /** One round trip: HMGET of the features and of the last-seen times. */
   features(symbols: readonly string[]): Promise<Latest<Features>[]> {
-    return upstream('features', async () => {
+    return upstream('reading features', async () => {
       if (symbols.length === 0) return [];
-      const [values, seen] = await this.binary.exec([
+      const [values, seen] = await this.binary.exec('reading features', [
         ['HMGET', this.keys.features, ...symbols],
         ['HMGET', this.keys.seen, ...symbols],
       ]);
@@ -113,16 +117,16 @@ export class UpstashMarketDataReader implements MarketDataReader {
 
   /** One round trip: the signals (HMGET, or HGETALL for all) and the last-seen times. */
   signals(symbols?: readonly string[]): Promise<Latest<Signal>[]> {
-    return upstream('signals', async () => {
+    return upstream('reading signals', async () => {
       if (symbols) {
         if (symbols.length === 0) return [];
-        const [values, seen] = await this.binary.exec([
+        const [values, seen] = await this.binary.exec('reading signals', [
           ['HMGET', this.keys.signals, ...symbols],
           ['HMGET', this.keys.seen, ...symbols],
         ]);
         return this.#latest(symbols, list(values), list(seen), decodeSignal);
       }
-      const [all, seenAll] = await this.binary.exec([
+      const [all, seenAll] = await this.binary.exec('reading signals', [
         ['HGETALL', this.keys.signals],
         ['HGETALL', this.keys.seen],
       ]);

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -85,7 +86,14 @@ export default async function setup(project: TestProject) {
   project.provide('fixtureFeatures', fixtureFeatures);
   project.provide('fixtureSignal', fixtureSignal);
 
+  const silentSockets = new Set<Socket>();
+  const silent = createServer((socket) => silentSockets.add(socket.on('error', () => undefined)));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  project.provide('silentUrl', `http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
+
   return async () => {
+    for (const socket of silentSockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
     await collector.stop();
     await bridge.close();
     await redis.stop();

@@ -1,0 +1,10 @@
+import { defineProject } from 'vitest/config';
+
+/**
+ * Node-side tests of the Worker as deployed: wrangler runs it in workerd (testkit's
+ * `startApiWorker`) in front of a real Redis, the bridge and the collector, which a test can
+ * then take down. Slow (workerd, real processes), hence the generous timeouts.
+ */
+export default defineProject({
+  test: { name: 'api-node', include: ['test/node/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000 },
+});
