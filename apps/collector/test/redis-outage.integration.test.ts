@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startPrivateRedis, type PrivateRedis } from '@marketpipe/testkit';
+import { randomBytes } from 'node:crypto';
+import { eventually, startApiWorker, startPrivateRedis, type PrivateRedis, type RunningApiWorker } from '@marketpipe/testkit';
+import { startBridge, type RunningBridge } from '@marketpipe/bridge';
 import { startCollector, type RunningCollector } from '../src/collector';
 import { openStores, testConfig } from './helpers';
 import { capturingLogger } from './log-capture';
@@ -10,30 +12,43 @@ const OUTAGE_MS = 30_000;
 /**
  * Issue "Nothing lost": a private redis-server stopped for 30 s mid-run at SIM_SPEED 120 (an
  * hour of market time), then started again empty. The loop keeps polling and history keeps
- * every minute; on reconnect the window is refilled from history.
+ * every minute; on reconnect the window is refilled from history. The edge API (the real
+ * Worker in workerd, through the Upstash-REST bridge) answers 503 meanwhile and 200 after.
  */
 describe('a 30 s Redis outage mid-run', () => {
   let redis: PrivateRedis;
+  let bridge: RunningBridge;
+  let api: RunningApiWorker;
   let c: RunningCollector;
   const log = capturingLogger();
+  const bars = () => api.fetch('/v1/bars/EURUSD?limit=5');
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
+    bridge = await startBridge({ port: 0, token: randomBytes(24).toString('base64url'), redisUrl: redis.url, log: () => undefined });
   });
   afterAll(async () => {
     await c?.stop();
+    await api?.stop();
+    await bridge?.close();
     await redis.stop();
   });
 
   it('keeps collecting into history, reports it, and refills the window from history when Redis is back', async () => {
     const config = testConfig(redis.url, { SIM_SPEED: '120', BACKFILL_HOURS: '1', HISTORY_FLUSH_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '500' });
     c = await startCollector(config, { logger: log.logger, healthServer: false });
+    api = await startApiWorker({ bridgeUrl: bridge.url, bridgeToken: bridge.token, prefix: config.REDIS_PREFIX, apiAuth: 'optional' });
     await eventually(async () => expect(c.ready().ready).toBe(true), { timeoutMs: 10_000 });
+    expect((await bars()).status).toBe(200);
 
     const cyclesBefore = (await c.metrics.cycles.get()).values[0]!.value;
     const marketAtStop = c.clock.now();
     await redis.stop();
     await eventually(async () => expect(c.ready().reasons.join()).toMatch(/redis unreachable/), { timeoutMs: 5_000 });
+    const during = await bars();
+    expect(during.status).toBe(503);
+    expect(during.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(((await during.json()) as { detail: string }).detail).toMatch(/redis unreachable/);
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
     const cyclesDuring = (await c.metrics.cycles.get()).values[0]!.value - cyclesBefore;
     expect(cyclesDuring, 'the loop kept its 1-second schedule while Redis was down').toBeGreaterThanOrEqual(OUTAGE_MS / 1_000 - 3);
@@ -47,6 +62,9 @@ describe('a 30 s Redis outage mid-run', () => {
     await eventually(async () => expect(c.replicator.up).toBe(true), { timeoutMs: 10_000, intervalMs: 50 });
     const refillMs = Date.now() - backAt;
     await eventually(async () => expect(c.ready().ready).toBe(true), { timeoutMs: 5_000 });
+    const after = await bars();
+    expect(after.status, 'the API serves the refilled window').toBe(200);
+    expect(((await after.json()) as { bars: unknown[] }).bars).toHaveLength(5);
     await c.stop();
 
     const down = log.find('redis unreachable');
