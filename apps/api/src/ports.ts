@@ -1,13 +1,10 @@
-import type { Bar, Features, Interval, Signal, SymbolSpec } from '@marketpipe/core';
+import type { ApiKeyRecord, Bar, Features, Heartbeat as StoredHeartbeat, Interval, Signal, SymbolSpec } from '@marketpipe/core';
 
-/** A collector's liveness record (`md:v1:collector:{id}:heartbeat`). */
-export interface Heartbeat {
+export type { ApiKeyRecord };
+
+/** A collector's liveness record (`md:v1:collector:{id}:heartbeat`, core's contract), with its id. */
+export interface Heartbeat extends StoredHeartbeat {
   id: string;
-  /** ms since epoch of the collector's last cycle */
-  at: number;
-  cycle: number;
-  version: string;
-  symbols: string[];
 }
 
 export interface BarsSnapshot {
@@ -35,12 +32,6 @@ export interface MarketDataReader {
   features(symbols: readonly string[]): Promise<Latest<Features>[]>;
   /** latest signals of the given symbols, or of every symbol when none are given */
   signals(symbols?: readonly string[]): Promise<Latest<Signal>[]>;
-}
-
-export interface ApiKeyRecord {
-  name: string;
-  createdAt: number;
-  revoked: boolean;
 }
 
 /** API keys by the hex SHA-256 of the key; the keys themselves are never stored. */

@@ -1,10 +1,8 @@
 import type { Redis } from '@upstash/redis/cloudflare';
-import { z } from 'zod';
+import { decodeApiKeyRecord, type ApiKeyRecord } from '@marketpipe/core';
 import { TtlCache } from '../cache';
-import type { ApiKeyRecord, ApiKeyStore } from '../ports';
+import type { ApiKeyStore } from '../ports';
 import { viaRest } from './rest-failure';
-
-const RecordSchema = z.object({ name: z.string(), createdAt: z.number(), revoked: z.boolean() });
 
 /**
  * API keys in the `md:v1:apikeys` hash (sha256 hex → JSON record), cached per isolate for a
@@ -25,8 +23,7 @@ export class UpstashApiKeyStore implements ApiKeyStore {
   find(keyHash: string): Promise<ApiKeyRecord | null> {
     return this.#cache.get(keyHash, async () => {
       const value = await viaRest('API key lookup', () => this.redis.hget<unknown>(this.hashKey, keyHash));
-      const parsed = RecordSchema.safeParse(value);
-      return parsed.success ? parsed.data : null;
+      return decodeApiKeyRecord(value);
     });
   }
 }

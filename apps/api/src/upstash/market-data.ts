@@ -1,6 +1,8 @@
 import type { Redis } from '@upstash/redis/cloudflare';
 import {
   decodeBar,
+  decodeHeartbeat,
+  decodeSeen,
   decodeFeatures,
   decodeSignal,
   SymbolSpecListSchema,
@@ -11,29 +13,16 @@ import {
   type Signal,
   type SymbolSpec,
 } from '@marketpipe/core';
-import { z } from 'zod';
 import { UpstreamError } from '../errors';
 import type { BarsSnapshot, Heartbeat, Latest, MarketDataReader } from '../ports';
 import type { BinaryPipeline, BinaryReply } from './binary-pipeline';
 import { viaRest } from './rest-failure';
 
-const HeartbeatSchema = z.object({
-  at: z.number(),
-  cycle: z.number(),
-  version: z.string(),
-  symbols: z.array(z.string()),
-});
-
 const text = new TextDecoder();
 const bytesOrNull = (r: BinaryReply | undefined): Uint8Array | null => (r instanceof Uint8Array ? r : null);
 const list = (r: BinaryReply | undefined): BinaryReply[] => (Array.isArray(r) ? r : []);
 
-/** A `md:v1:seen` value (ms since epoch as decimal text), or null. */
-function seenAt(r: BinaryReply | undefined): number | null {
-  const bytes = bytesOrNull(r);
-  const at = bytes ? Number(text.decode(bytes)) : NaN;
-  return Number.isFinite(at) ? at : null;
-}
+const seenAt = (r: BinaryReply | undefined): number | null => decodeSeen(bytesOrNull(r));
 
 /**
  * Upstream failures are 503s. The REST calls name their own failure; what is left is data
@@ -97,8 +86,8 @@ export class UpstashMarketDataReader implements MarketDataReader {
       if (keys.length === 0) return [];
       const values = await viaRest('reading heartbeats', () => this.redis.mget<unknown[]>(...keys));
       return keys.flatMap((key, i) => {
-        const parsed = HeartbeatSchema.safeParse(values[i]);
-        return parsed.success ? [{ id: this.#collectorId(key), ...parsed.data }] : [];
+        const heartbeat = decodeHeartbeat(values[i]);
+        return heartbeat ? [{ id: this.#collectorId(key), ...heartbeat }] : [];
       });
     });
   }
