@@ -21,7 +21,7 @@ export interface Latest<T> {
   updatedAt: number | null;
 }
 
-/** Read side of the Redis layout (DESIGN §4); one round trip per call where possible. */
+/** Read side of the Redis layout (docs/architecture.md §4); one round trip per call where possible. */
 export interface MarketDataReader {
   /** the symbol specs the collectors publish; empty before any collector has started */
   symbols(): Promise<SymbolSpec[]>;

@@ -4,7 +4,7 @@ import { decodeBar, decodeFeatures, encodeBar, encodeFeatures, encodeSignal, typ
 import './context';
 
 /**
- * Measures, inside workerd, the encodings the Worker could read (DESIGN §4: choose by bytes
+ * Measures, inside workerd, the encodings the Worker could read (docs/architecture.md §4: choose by bytes
  * in Redis and decode time in workerd). Prints a table; asserts only correctness, never
  * timings (noisy on shared machines). Numbers are recorded in apps/api/README.md.
  */

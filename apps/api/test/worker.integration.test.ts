@@ -38,7 +38,7 @@ describe('the Worker over the bridge', () => {
     expect(body.bars.at(-1)).toMatchObject({ symbol: 'EURUSD', final: false, source: 'sim' });
   });
 
-  it('returns the DESIGN §7 bars shape with limit bars, oldest first, forming last', async () => {
+  it('returns the docs/architecture.md §7 bars shape with limit bars, oldest first, forming last', async () => {
     const res = await get('/v1/bars/EURUSD?limit=5');
     expect(res.headers.get('cache-control')).toBe('private, max-age=1');
     const body = (await res.json()) as BarsBody;

@@ -1,5 +1,5 @@
 /**
- * Collector cycle benchmark (DESIGN §8): N symbols (default 5,000) on the real 1-second
+ * Collector cycle benchmark (docs/architecture.md §8): N symbols (default 5,000) on the real 1-second
  * ticker against a private redis-server and a libSQL file, with the in-process sim feed as
  * the provider. Prints cycle-time percentiles, overruns and history transactions.
  *   BENCH_SYMBOLS=5000 BENCH_SECONDS=60 npm run bench -w @marketpipe/collector

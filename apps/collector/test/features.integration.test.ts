@@ -8,7 +8,7 @@ import { openStores, silentLogger, testConfig } from './helpers';
 const opts = { logger: silentLogger(), healthServer: false } as const;
 
 describe('features in the collector', () => {
-  it('writes the features of every changed symbol to Redis in the cycle pipeline, DESIGN §2 shape', async () => {
+  it('writes the features of every changed symbol to Redis in the cycle pipeline, docs/architecture.md §2 shape', async () => {
     const config = testConfig(inject('redisUrl'), { SIM_SPEED: '60', BACKFILL_HOURS: '5' });
     const c = await startCollector(config, { ...opts, autoStart: false });
     const redis = createClient({ url: config.REDIS_URL }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });

@@ -1,5 +1,5 @@
 // Per-bar cost of the FeatureEngine against the fused floor and two libraries, plus the
-// payload codec, in one run on the same real bars (DESIGN §8: compare ratios, not ns).
+// payload codec, in one run on the same real bars (docs/architecture.md §8: compare ratios, not ns).
 // Run: npm run bench -w @marketpipe/core
 import { readFileSync } from 'node:fs';
 import { decodeFeatures, encodeFeatures } from '../src/codec';

@@ -1,4 +1,4 @@
-/** The Redis key schema of DESIGN §4; one prefix isolates a deployment or a test. */
+/** The Redis key schema of docs/architecture.md §4; one prefix isolates a deployment or a test. */
 export const DEFAULT_REDIS_PREFIX = 'md:v1:';
 
 export interface RedisKeys {

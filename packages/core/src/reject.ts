@@ -1,4 +1,4 @@
-/** Reasons a bar or a payload is refused; counted in metrics under these codes (DESIGN §2). */
+/** Reasons a bar or a payload is refused; counted in metrics under these codes (docs/architecture.md §2). */
 export const REJECT_REASONS = [
   'non_finite',
   'non_positive_price',

@@ -6,7 +6,7 @@ const session = z.object({
   close: z.string().regex(/^\d{2}:\d{2}$/),
 });
 
-/** One canonical symbol and how each provider and broker names it (DESIGN §2). */
+/** One canonical symbol and how each provider and broker names it (docs/architecture.md §2). */
 export const SymbolSpecSchema = z.strictObject({
   symbol: z.string().regex(/^[A-Z0-9._-]{2,20}$/),
   assetClass: z.enum(['fx', 'metal', 'index', 'crypto', 'equity']),

@@ -14,7 +14,7 @@ export const INTERVAL_MS: Record<Interval, number> = {
 export const PROVIDER_NAMES = ['sim', 'yahoo', 'alphavantage', 'twelvedata', 'polygon'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
-/** One OHLCV bar; the same shape in core, Redis, libSQL and the API (DESIGN §2). */
+/** One OHLCV bar; the same shape in core, Redis, libSQL and the API (docs/architecture.md §2). */
 export interface Bar {
   symbol: string;
   interval: Interval;
@@ -57,7 +57,7 @@ export interface FeaturePeriods {
   macd: [number, number, number];
 }
 
-/** One snapshot of every indicator for a symbol (DESIGN §2). Not-warm values are null. */
+/** One snapshot of every indicator for a symbol (docs/architecture.md §2). Not-warm values are null. */
 export interface Features {
   symbol: string;
   interval: Interval;

@@ -17,7 +17,7 @@ async function run(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('marketpipe fetch', () => {
-  it('prints one DESIGN §2 bar per line with --json', async () => {
+  it('prints one docs/architecture.md §2 bar per line with --json', async () => {
     const { code, stdout } = await run(['--provider', 'polygon', '--symbol', 'EURUSD', '--json']);
     expect(code).toBe(0);
     const bars = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

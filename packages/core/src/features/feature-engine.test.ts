@@ -41,7 +41,7 @@ describe.each(FIXTURES)('FeatureEngine on $name', (f) => {
   });
 });
 
-test('builds the DESIGN §2 payload: keys, periods, defs, nulls while warming up', () => {
+test('builds the docs/architecture.md §2 payload: keys, periods, defs, nulls while warming up', () => {
   const [first] = computeFeatures(nq.bars.slice(0, 1), { session: nq.session, computedAt: 42 });
   const b = nq.bars[0]!;
   expect(first).toEqual({

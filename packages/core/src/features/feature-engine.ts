@@ -50,7 +50,7 @@ export interface FeatureEngineState {
 }
 
 /**
- * Every indicator of DESIGN §2 for one symbol, updated bar by bar in O(1) without
+ * Every indicator of docs/architecture.md §2 for one symbol, updated bar by bar in O(1) without
  * allocating. `update` leaves numeric results in the indicators' fields (NaN = not warm);
  * `features()` builds the payload only when someone needs it. A forming update gives what a
  * batch over the committed bars plus that bar gives and writes no committed state, so any
@@ -152,7 +152,7 @@ export class FeatureEngine {
     );
   }
 
-  /** The DESIGN §2 payload for the bar last shown. `periods` is shared and frozen. */
+  /** The docs/architecture.md §2 payload for the bar last shown. `periods` is shared and frozen. */
   features(computedAt: number): Features {
     if (this.ts !== this.ts) throw new FeatureEngineError('no_data', 'features() before any update');
     const ema = { ...this.emaTemplate };

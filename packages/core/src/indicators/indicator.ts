@@ -1,5 +1,5 @@
 /**
- * The contract every streaming indicator keeps (DESIGN §3 "Forming bars", "State").
+ * The contract every streaming indicator keeps (docs/architecture.md §3 "Forming bars", "State").
  *
  * The series an indicator sees is its committed values plus, optionally, one forming value.
  * `add` commits a value (dropping any forming one); `replace` swaps the forming value and

@@ -13,7 +13,7 @@ export interface MacdState {
 }
 
 /**
- * MACD with TA-Lib's alignment (DESIGN §3): both EMAs start at index slow−1, the slow one
+ * MACD with TA-Lib's alignment (docs/architecture.md §3): both EMAs start at index slow−1, the slow one
  * seeded with the SMA of close[0..slow−1], the fast one with the SMA of the `fast` closes
  * ending there (not run from index fast−1, as a plain EMA would be); the signal is an EMA of
  * the MACD line seeded with the SMA of its first `signal` values. All three outputs appear

@@ -3,7 +3,7 @@ import { sessionStart } from '../../session';
 import type { Bar } from '../../types';
 
 /**
- * Textbook, array-at-a-time versions of DESIGN §3, written apart from the streaming code
+ * Textbook, array-at-a-time versions of docs/architecture.md §3, written apart from the streaming code
  * (windows summed afresh, two-pass variance, sessions looked up uncached) so that the two
  * only agree if both follow the definitions.
  */
