@@ -12,3 +12,4 @@ export * from './features';
 export * from './gaps';
 export * from './spike';
 export * from './scanner';
+export * from './resample';

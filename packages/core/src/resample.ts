@@ -1,0 +1,106 @@
+import { createSessionAnchor } from './features/session-anchor';
+import { parseHhMm, type SessionSpec } from './session';
+import { INTERVAL_MS, type Bar, type Interval } from './types';
+
+const MINUTE = 60_000;
+
+export interface ResampleUpdate {
+  /** the bar of the bucket that just ended (final), when a 1m bar closed or left it */
+  completed: Bar | null;
+  /** the higher-timeframe bar now forming (`final: false`), or null once its bucket is complete */
+  current: Bar | null;
+}
+
+/**
+ * Streams 1m bars into one higher timeframe, session-aware: buckets are counted from the
+ * session's open (the FX day starts 17:00 New York, CME's at 18:00), so no bar spans a
+ * session boundary, a daily bar is one trading day, and DST moves the boundaries with the
+ * exchange's clock. Final 1m bars are committed; a forming 1m bar is shown on top of them
+ * without disturbing what the next final bar builds on (the indicators' replace-last rule).
+ * A bucket is complete when its last minute is final or a bar of a later bucket arrives.
+ */
+export class Resampler {
+  readonly interval: Interval;
+  readonly #ms: number;
+  readonly #anchor: (ts: number) => number;
+  /** how long a session trades; a 24 h one (FX) runs until the next open, 23–25 h across DST */
+  readonly #sessionMs: number;
+  /** committed aggregate of the current bucket's final 1m bars */
+  #acc: Bar | null = null;
+  #bucket = Number.NaN;
+  #bucketEnd = Number.NaN;
+
+  constructor(opts: { interval: Exclude<Interval, '1m'>; session: SessionSpec }) {
+    this.interval = opts.interval;
+    this.#ms = INTERVAL_MS[opts.interval];
+    this.#anchor = createSessionAnchor(opts.session);
+    const minutes = (parseHhMm(opts.session.close) - parseHhMm(opts.session.open) + 1440) % 1440;
+    this.#sessionMs = minutes === 0 ? Number.POSITIVE_INFINITY : minutes * MINUTE;
+  }
+
+  /** Open time of the bucket a 1m bar belongs to, and when that bucket ends (at the latest the session's close). */
+  bucketOf(ts: number): { start: number; end: number } {
+    const session = this.#anchor(ts);
+    const sessionEnd = Math.min(session + this.#sessionMs, this.#anchor(session + 26 * 3_600_000));
+    if (this.#ms >= INTERVAL_MS['1d']) return { start: session, end: sessionEnd };
+    const start = session + Math.floor((ts - session) / this.#ms) * this.#ms;
+    return { start, end: Math.min(start + this.#ms, sessionEnd) };
+  }
+
+  update(bar: Bar): ResampleUpdate {
+    let completed: Bar | null = null;
+    if (this.#acc && bar.ts >= this.#bucketEnd) completed = this.#close();
+    if (!this.#acc || bar.ts >= this.#bucketEnd) {
+      const { start, end } = this.bucketOf(bar.ts);
+      this.#bucket = start;
+      this.#bucketEnd = end;
+    }
+    if (bar.ts < this.#bucket) return { completed, current: this.#show(null) };
+    if (!bar.final) return { completed, current: this.#show(bar) };
+    this.#acc = merge(this.#acc, bar, this.#bucket, this.interval);
+    if (bar.ts + MINUTE >= this.#bucketEnd) return { completed: completed ?? this.#close(), current: null };
+    return { completed, current: this.#show(null) };
+  }
+
+  /** Resamples a whole series of final 1m bars (oldest first): every complete bucket, then the open one. */
+  static series(bars: readonly Bar[], opts: { interval: Exclude<Interval, '1m'>; session: SessionSpec }): Bar[] {
+    const r = new Resampler(opts);
+    const out: Bar[] = [];
+    let last: Bar | null = null;
+    for (const bar of bars) {
+      const u = r.update(bar);
+      if (u.completed) out.push(u.completed);
+      last = u.current;
+    }
+    if (last) out.push(last);
+    return out;
+  }
+
+  #show(forming: Bar | null): Bar | null {
+    const shown = forming ? merge(this.#acc, forming, this.#bucket, this.interval) : this.#acc;
+    return shown ? { ...shown, final: false } : null;
+  }
+
+  #close(): Bar {
+    const done = { ...this.#acc!, final: true };
+    this.#acc = null;
+    return done;
+  }
+}
+
+function merge(acc: Bar | null, bar: Bar, bucket: number, interval: Interval): Bar {
+  if (!acc) return { ...bar, ts: bucket, interval, final: false };
+  return {
+    symbol: acc.symbol,
+    interval,
+    ts: bucket,
+    open: acc.open,
+    high: Math.max(acc.high, bar.high),
+    low: Math.min(acc.low, bar.low),
+    close: bar.close,
+    volume: acc.volume + bar.volume,
+    source: bar.source,
+    final: false,
+    filled: acc.filled && bar.filled,
+  };
+}
