@@ -66,20 +66,23 @@ export class FeatureStage implements AnalyticsStage {
     for (const spec of specs) {
       let engine = this.#engines.get(spec.symbol)!;
       let from: number | null = null;
+      const last = await history.lastTs(spec.symbol);
       const bytes = states.get(spec.symbol);
       if (bytes) {
         try {
           const state = decodeValue<FeatureEngineState>(bytes);
+          // A state that has seen bars history does not hold (another database, a lost file)
+          // would reject the next bar as out of order: the record wins, rebuild from it.
+          if (state.last && (last === null || state.last.ts > last)) throw new Error(`state at ${state.last.ts} is ahead of history (${last})`);
           engine.restore(state);
           from = state.last ? state.last.ts + 1 : 0;
           report.restored++;
         } catch (err) {
-          logger.warn({ err, symbol: spec.symbol }, 'persisted engine state unusable; rebuilding from history');
+          logger.warn({ cause: err instanceof Error ? err.message : String(err), symbol: spec.symbol }, 'persisted engine state unusable; rebuilding from history');
           engine = this.#newEngine(spec);
           this.#engines.set(spec.symbol, engine);
         }
       }
-      const last = await history.lastTs(spec.symbol);
       if (last === null) continue;
       if (from === null) {
         from = last - (WARM_BARS - 1) * 60_000;

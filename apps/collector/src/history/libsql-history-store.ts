@@ -51,14 +51,16 @@ export class HistorySealedError extends HistoryRefusedError {
   }
 }
 
+/**
+ * The local driver is synchronous: a busy wait blocks the event loop, and with it the 1-second
+ * cycle. So the busy timeout is short (the flusher retries with backoff and keeps the buffer),
+ * set through the client option, which reaches every pooled connection (a PRAGMA reaches one).
+ */
+const BUSY_TIMEOUT_MS = 200;
+
 async function connect(opts: HistoryStoreOptions): Promise<Client> {
-  const client = createClient({ url: opts.url, ...(opts.authToken ? { authToken: opts.authToken } : {}) });
-  if (opts.url.startsWith('file:')) {
-    await client.execute('PRAGMA journal_mode = WAL');
-    // The local driver is synchronous: a busy wait blocks the event loop, and with it the
-    // 1-second cycle. Fail fast instead; the flusher retries with backoff and keeps the buffer.
-    await client.execute('PRAGMA busy_timeout = 200');
-  }
+  const client = createClient({ url: opts.url, timeout: BUSY_TIMEOUT_MS, ...(opts.authToken ? { authToken: opts.authToken } : {}) });
+  if (opts.url.startsWith('file:')) await client.execute('PRAGMA journal_mode = WAL');
   return client;
 }
 

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SYMBOL_SPECS, type Bar } from '@marketpipe/core';
+import { FeatureStage } from '../src/features/feature-stage';
+import { MemoryHistory, MemoryWindow } from './fakes/memory-stores';
+import { silentLogger } from './helpers';
+
+const spec = DEFAULT_SYMBOL_SPECS.find((s) => s.symbol === 'EURUSD')!;
+const T0 = Date.UTC(2026, 2, 4, 12, 0);
+const bars = (n: number, from = 0): Bar[] =>
+  Array.from({ length: n }, (_, i) => {
+    const close = 1.1 + Math.sin(from + i) / 1_000;
+    return { symbol: 'EURUSD', interval: '1m', ts: T0 + (from + i) * 60_000, open: close, high: close + 0.0001, low: close - 0.0001, close, volume: 1, source: 'sim', final: true, filled: false };
+  });
+
+describe('FeatureStage.warm', () => {
+  it('rebuilds from history, instead of crashing later, when the saved state has seen bars history lacks', async () => {
+    const ahead = new FeatureStage([spec]);
+    ahead.update(spec, bars(300), null, 0);
+    const window = new MemoryWindow();
+    await window.writeCycle({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: 0 }, states: ahead.allStates() });
+    const history = new MemoryHistory();
+    history.add(bars(200));
+    await history.flush();
+
+    const stage = new FeatureStage([spec]);
+    expect(await stage.warm([spec], history, window, silentLogger())).toEqual({ restored: 0, rebuilt: 1, replayed: 200 });
+    expect(() => stage.update(spec, bars(1, 200), null, 0), 'the next bar after history’s last is accepted').not.toThrow();
+    const uninterrupted = new FeatureStage([spec]);
+    uninterrupted.update(spec, bars(201), null, 0);
+    expect(stage.engine('EURUSD')!.snapshot()).toEqual(uninterrupted.engine('EURUSD')!.snapshot());
+  });
+
+  it('resumes from a state that is behind history, replaying only the bars after it', async () => {
+    const saved = new FeatureStage([spec]);
+    saved.update(spec, bars(150), null, 0);
+    const window = new MemoryWindow();
+    await window.writeCycle({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: 0 }, states: saved.allStates() });
+    const history = new MemoryHistory();
+    history.add(bars(200));
+    const stage = new FeatureStage([spec]);
+    expect(await stage.warm([spec], history, window, silentLogger())).toEqual({ restored: 1, rebuilt: 0, replayed: 50 });
+  });
+});
