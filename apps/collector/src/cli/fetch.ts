@@ -1,10 +1,7 @@
-import { parseArgs } from 'node:util';
-import { DEFAULT_SYMBOL_SPECS, SymbolRegistry, systemClock, validateBars, type Bar, type Reject, type SymbolSpec } from '@marketpipe/core';
-import { loadConfig } from '../config';
-import { createFetchers } from '../providers/factory';
-import { SimFetcher } from '../sim/sim-fetcher';
+import { DEFAULT_SYMBOL_SPECS, PROVIDER_NAMES, SymbolRegistry, systemClock, validateBars, type Bar, type ProviderName, type Reject, type SymbolSpec } from '@marketpipe/core';
 import type { BarFetcher } from '../providers/types';
 import { ProviderError } from '../providers/types';
+import { parseFetchArgs } from './usage';
 
 export interface FetchIo {
   stdout: { write(s: string): unknown };
@@ -12,7 +9,6 @@ export interface FetchIo {
   specs?: readonly SymbolSpec[];
 }
 
-const USAGE = 'usage: marketpipe fetch --provider NAME --symbol SYM [--json]\n';
 /** Long enough to reach the last session across a weekend, short enough for Yahoo's 1m limit. */
 const LOOKBACK_MS = 4 * 86_400_000;
 
@@ -42,35 +38,39 @@ function rejectLine(r: Reject): string {
  * their reason codes on stderr. Exit 0 on an answer, 1 on a provider failure, 2 on bad usage.
  */
 export async function fetchCommand(argv: string[], env: Record<string, string | undefined>, io: FetchIo = process): Promise<number> {
-  let values: { provider?: string; symbol?: string; json?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { provider: { type: 'string' }, symbol: { type: 'string' }, json: { type: 'boolean', default: false } },
-      strict: true,
-    }));
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
+  const parsed = parseFetchArgs(argv);
+  if (!parsed.ok) {
+    (parsed.help ? io.stdout : io.stderr).write(parsed.message);
+    return parsed.help ? 0 : 2;
+  }
+  const { provider, symbol, json } = parsed.args;
+  if (!isProvider(provider)) {
+    io.stderr.write(`--provider: "${provider}" is not a provider (known: ${PROVIDER_NAMES.join(', ')})\n`);
     return 2;
   }
-  if (!values.provider || !values.symbol) {
-    io.stderr.write(USAGE);
-    return 2;
-  }
-  const config = loadConfig({ ...env, PROVIDERS: values.provider });
-  const spec = new SymbolRegistry(io.specs ?? DEFAULT_SYMBOL_SPECS).get(values.symbol);
+  const registry = new SymbolRegistry(io.specs ?? DEFAULT_SYMBOL_SPECS);
+  const spec = registry.get(symbol);
   if (!spec) {
-    io.stderr.write(`unknown symbol "${values.symbol}"\n`);
+    const known = registry.specs.map((s) => s.symbol);
+    io.stderr.write(`--symbol: "${symbol}" is not a known symbol (known: ${known.join(', ')}, or a broker alias of one)\n`);
     return 2;
   }
+  // Loaded once the flags are known to be good, so that a mistyped flag answers at once.
+  const [{ loadConfig }, { createFetchers }, { SimFetcher }] = await Promise.all([
+    import('../config'),
+    import('../providers/factory'),
+    import('../sim/sim-fetcher'),
+  ]);
+  // --provider stands in for PROVIDERS; a bad value elsewhere in the environment is named by its variable
+  const config = loadConfig({ ...env, PROVIDERS: provider });
   const fetcher: BarFetcher | undefined =
-    values.provider === 'sim' ? new SimFetcher({ seed: config.SIM_SEED, clock: systemClock }) : createFetchers(config)[0];
+    provider === 'sim' ? new SimFetcher({ seed: config.SIM_SEED, clock: systemClock }) : createFetchers(config)[0];
   if (!fetcher) {
-    io.stderr.write(`provider "${values.provider}" is not available: it needs its *_API_KEY\n`);
+    io.stderr.write(`--provider: ${provider} needs its key: set ${provider.toUpperCase()}_API_KEY\n`);
     return 2;
   }
   if (!fetcher.supports(spec)) {
-    io.stderr.write(`${values.provider} has no symbol mapping for ${spec.symbol}\n`);
+    io.stderr.write(`${provider} has no symbol mapping for ${spec.symbol}\n`);
     return 2;
   }
   const now = Date.now();
@@ -78,8 +78,8 @@ export async function fetchCommand(argv: string[], env: Record<string, string | 
     const result = await fetcher.fetchBars(spec, { from: now - LOOKBACK_MS, to: now });
     const { accepted, rejects } = validateBars(result.bars, { now });
     for (const r of [...result.rejects, ...rejects]) io.stderr.write(rejectLine(r));
-    if (values.json) for (const b of accepted) io.stdout.write(`${JSON.stringify(b)}\n`);
-    else io.stdout.write(accepted.length > 0 ? table(accepted) : `no bars from ${values.provider} for ${spec.symbol}\n`);
+    if (json) for (const b of accepted) io.stdout.write(`${JSON.stringify(b)}\n`);
+    else io.stdout.write(accepted.length > 0 ? table(accepted) : `no bars from ${provider} for ${spec.symbol}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
@@ -89,3 +89,5 @@ export async function fetchCommand(argv: string[], env: Record<string, string | 
     await fetcher.close?.();
   }
 }
+
+const isProvider = (name: string): name is ProviderName => (PROVIDER_NAMES as readonly string[]).includes(name);

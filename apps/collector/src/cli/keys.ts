@@ -1,18 +1,13 @@
-import { parseArgs } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
 import { connectWithin, createRedisClient } from '../redis/client';
 import { decodeApiKeyRecord, encodeApiKeyRecord, redisKeys, type ApiKeyRecord } from '@marketpipe/core';
 import { loadConfig } from '../config';
+import { parseKeysArgs } from './usage';
 
 export interface KeysIo {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown };
 }
-
-const USAGE = `usage: marketpipe keys create --name NAME    create a key; prints it once on stdout
-       marketpipe keys revoke --name NAME    revoke every key with that name
-       marketpipe keys list                  names, creation times, revoked or not
-`;
 
 /** Only the hex SHA-256 is stored: a leaked Redis dump reveals no usable key. */
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -28,23 +23,12 @@ export async function keysCommand(
   env: Record<string, string | undefined>,
   io: KeysIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' } } });
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
+  const parsed = parseKeysArgs(argv);
+  if (!parsed.ok) {
+    (parsed.help ? io.stdout : io.stderr).write(parsed.message);
+    return parsed.help ? 0 : 2;
   }
-  const [action] = parsed.positionals;
-  const name = parsed.values.name?.trim();
-  if ((action === 'create' || action === 'revoke') && !name) {
-    io.stderr.write(`keys ${action}: --name is required\n${USAGE}`);
-    return 2;
-  }
-  if (action !== 'create' && action !== 'revoke' && action !== 'list') {
-    io.stderr.write(USAGE);
-    return 2;
-  }
+  const { action, name } = parsed.args;
 
   const config = loadConfig(env);
   const hash = redisKeys(config.REDIS_PREFIX).apiKeys;

@@ -1,0 +1,31 @@
+import { loadConfig } from '../config';
+import { startCollector } from '../collector';
+import { createLogger } from '../logger';
+
+/**
+ * `marketpipe run`: the collector until SIGTERM or SIGINT, then its bounded graceful stop
+ * (SHUTDOWN_TIMEOUT_MS). Exit 0 after a stop, whatever it could not write (the last log line
+ * says what).
+ */
+export async function runCollector(env: Record<string, string | undefined>): Promise<number> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.LOG_LEVEL);
+  const collector = await startCollector(config, { logger });
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals | 'parent_exit') => {
+      logger.info({ signal }, 'stopping: finishing the cycle and flushing history');
+      clearInterval(parentWatch);
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    // `npx`/`npm run` do not forward SIGTERM to us: when the wrapper dies we are re-parented,
+    // and that is our cue to stop the same graceful way instead of running on orphaned.
+    const parent = process.ppid;
+    const parentWatch = setInterval(() => {
+      if (process.ppid !== parent) onSignal('parent_exit');
+    }, 500);
+  });
+  await collector.stop();
+  return 0;
+}
