@@ -8,6 +8,7 @@ import { migrate } from 'drizzle-orm/libsql/migrator';
 import type { Bar, Interval } from '@marketpipe/core';
 import type { HistorySink } from '../ports';
 import * as schema from './schema';
+import { NativeBarWriter } from './native-bar-writer';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../drizzle', import.meta.url));
 /** rows per INSERT statement: 10 bound values each stays far below SQLite's variable limit */
@@ -20,6 +21,8 @@ export interface HistoryStoreOptions {
   onTransaction?: (rows: number) => void;
   /** bars the buffer may hold while flushes fail; beyond it `add` refuses (HistoryBufferFullError) */
   maxBuffered?: number;
+  /** false: write local files through @libsql/client too (the benchmark's baseline) */
+  nativeWrites?: boolean;
 }
 
 /** History did not take the bars: nothing was queued, and the caller must not treat them as accepted. */
@@ -64,6 +67,11 @@ async function connect(opts: HistoryStoreOptions): Promise<Client> {
   return client;
 }
 
+/** The file path of a local `file:` URL, or null for a remote. */
+function localPath(url: string): string | null {
+  return url.startsWith('file:') ? (url.slice('file:'.length).split('?')[0] ?? null) : null;
+}
+
 const bufferKey = (b: Bar) => `${b.symbol}\u0000${b.interval}\u0000${b.ts}`;
 
 /**
@@ -77,6 +85,8 @@ export class LibsqlHistoryStore implements HistorySink {
   readonly #opts: HistoryStoreOptions;
   /** set by a failed write: the next flush starts from a fresh connection */
   #reconnect = false;
+  /** local files are written through the native driver; remotes (libsql://) through the client */
+  readonly #native: NativeBarWriter | null;
   readonly #onTransaction: ((rows: number) => void) | undefined;
   readonly #maxBuffered: number;
   #buffer = new Map<string, Bar>();
@@ -89,15 +99,15 @@ export class LibsqlHistoryStore implements HistorySink {
     this.#client = client;
     this.#db = drizzle(client, { schema });
     this.#opts = opts;
+    const path = localPath(opts.url);
+    this.#native = path && path !== ':memory:' && opts.nativeWrites !== false ? new NativeBarWriter(path, { busyTimeoutMs: BUSY_TIMEOUT_MS }) : null;
     this.#onTransaction = opts.onTransaction;
     this.#maxBuffered = opts.maxBuffered ?? Number.POSITIVE_INFINITY;
   }
 
   static async open(opts: HistoryStoreOptions): Promise<LibsqlHistoryStore> {
-    if (opts.url.startsWith('file:')) {
-      const path = opts.url.slice('file:'.length).split('?')[0] ?? '';
-      if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-    }
+    const path = localPath(opts.url);
+    if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
     const store = new LibsqlHistoryStore(await connect(opts), opts);
     await migrate(store.db, { migrationsFolder: MIGRATIONS });
     return store;
@@ -171,6 +181,11 @@ export class LibsqlHistoryStore implements HistorySink {
   /** Upserts bars in one transaction, bypassing the buffer (bootstrap, recovery). */
   async write(rows: readonly Bar[]): Promise<void> {
     if (rows.length === 0) return;
+    if (this.#native) {
+      this.#native.write(rows);
+      this.#onTransaction?.(rows.length);
+      return;
+    }
     const { bars } = schema;
     const statements = [];
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
@@ -292,6 +307,7 @@ export class LibsqlHistoryStore implements HistorySink {
     try {
       if (flush) await this.flush();
     } finally {
+      this.#native?.close();
       this.#client.close();
     }
   }
