@@ -13,6 +13,7 @@ export const REJECT_REASONS = [
   'parse_error',
   'provider_error',
   'rate_limited',
+  'wrong_interval',
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

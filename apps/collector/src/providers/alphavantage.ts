@@ -3,7 +3,7 @@ import type { Bar, SymbolSpec } from '@marketpipe/core';
 import { inRange, makeBar, num, type BarContext } from './bars';
 import { ProviderHttp, redactUrl, statusError } from './http';
 import { localToUtc } from './localtime';
-import { ProviderError, type BarFetcher, type FetchRange, type FetchResult } from './types';
+import { ProviderError, wrongInterval, type BarFetcher, type FetchRange, type FetchResult } from './types';
 
 const Ohlc = z.object({
   '1. open': z.string(),
@@ -40,10 +40,14 @@ export function parseAlphaVantage(body: unknown, ctx: BarContext): { bars: Bar[]
     throw new ProviderError('provider_error', 'alphavantage', obj['Error Message']);
   }
   const meta = MetaSchema.safeParse(obj['Meta Data']);
-  const series = SeriesSchema.safeParse(pick(obj, (k) => k.startsWith('Time Series')));
+  const seriesKey = Object.keys(obj).find((k) => k.startsWith('Time Series'));
+  const series = SeriesSchema.safeParse(seriesKey === undefined ? undefined : obj[seriesKey]);
   if (!meta.success || !series.success) {
     throw new ProviderError('parse_error', 'alphavantage', 'missing or malformed "Meta Data" / "Time Series"');
   }
+  // Declared twice: "5. Interval" in the meta data and "(1min)" in the series key.
+  const declared = pick(meta.data, (k) => k.endsWith('Interval')) ?? /\(([^)]+)\)/.exec(seriesKey ?? '')?.[1] ?? 'undeclared';
+  if (declared !== '1min') throw wrongInterval('alphavantage', String(declared));
   const zone = pick(meta.data, (k) => k.endsWith('Time Zone'));
   if (typeof zone !== 'string') throw new ProviderError('parse_error', 'alphavantage', 'meta data names no time zone');
   // Newest first on the wire; reversed (not sorted) so a disordered payload stays detectable.

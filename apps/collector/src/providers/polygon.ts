@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SymbolSpec } from '@marketpipe/core';
 import { inRange, makeBar, type BarContext } from './bars';
 import { ProviderHttp, redactUrl, statusError } from './http';
-import { ProviderError, type BarFetcher, type FetchRange, type FetchResult } from './types';
+import { ProviderError, wrongInterval, type BarFetcher, type FetchRange, type FetchResult } from './types';
 
 /** Index aggregates carry only o/h/l/c/t, so volume is optional (read as 0). */
 const AggsSchema = z.object({
@@ -27,9 +27,14 @@ export function parsePolygonAggs(body: unknown, ctx: BarContext): FetchResult {
     const code = /maximum requests|rate limit/i.test(text) ? 'rate_limited' : 'provider_error';
     throw new ProviderError(code, 'polygon', `${status}: ${text}`);
   }
-  const bars = (results ?? []).map((r) => makeBar(ctx, r.t, { open: r.o, high: r.h, low: r.l, close: r.c, volume: r.v ?? 0 }));
+  const rows = results ?? [];
+  // Aggregates declare no resolution; bars whole days apart, every one of them, are daily ones.
+  if (rows.length >= 2 && rows.every((r, i) => i === 0 || (r.t - rows[i - 1]!.t) % DAY === 0)) throw wrongInterval('polygon', '1d');
+  const bars = rows.map((r) => makeBar(ctx, r.t, { open: r.o, high: r.h, low: r.l, close: r.c, volume: r.v ?? 0 }));
   return { bars, rejects: [] };
 }
+
+const DAY = 86_400_000;
 
 export interface PolygonOptions {
   baseUrl: string;

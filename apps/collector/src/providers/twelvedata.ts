@@ -3,7 +3,7 @@ import type { SymbolSpec } from '@marketpipe/core';
 import { inRange, makeBar, num, type BarContext } from './bars';
 import { ProviderHttp, redactUrl, statusError } from './http';
 import { localToUtc } from './localtime';
-import { ProviderError, type BarFetcher, type FetchRange, type FetchResult } from './types';
+import { ProviderError, wrongInterval, type BarFetcher, type FetchRange, type FetchResult } from './types';
 
 const ErrorSchema = z.object({ status: z.literal('error'), code: z.number(), message: z.string() });
 
@@ -37,6 +37,7 @@ export function parseTwelveData(body: unknown, ctx: BarContext, timezone?: strin
   }
   const parsed = SeriesSchema.safeParse(body);
   if (!parsed.success) throw new ProviderError('parse_error', 'twelvedata', `unexpected time_series payload: ${parsed.error.issues[0]?.message}`);
+  if (parsed.data.meta.interval !== '1min') throw wrongInterval('twelvedata', parsed.data.meta.interval);
   const zone = timezone ?? parsed.data.meta.exchange_timezone ?? 'UTC';
   const bars = parsed.data.values
     .slice()

@@ -30,7 +30,12 @@ export interface BarFetcher {
   close?(): Promise<void>;
 }
 
-export type ProviderErrorCode = Extract<RejectReason, 'provider_error' | 'rate_limited' | 'parse_error'>;
+export type ProviderErrorCode = Extract<RejectReason, 'provider_error' | 'rate_limited' | 'parse_error' | 'wrong_interval'>;
+
+/** A payload at another resolution than the 1m asked for: rejected whole, never stored as 1m bars. */
+export function wrongInterval(provider: ProviderName, declared: string): ProviderError {
+  return new ProviderError('wrong_interval', provider, `payload holds ${declared} bars, 1m was asked for`);
+}
 
 export class ProviderError extends Error {
   constructor(

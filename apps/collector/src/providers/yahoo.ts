@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Bar, Reject, SymbolSpec } from '@marketpipe/core';
 import { inRange, makeBar, type BarContext } from './bars';
 import { ProviderHttp, redactUrl, statusError } from './http';
-import { ProviderError, type BarFetcher, type FetchRange, type FetchResult } from './types';
+import { ProviderError, wrongInterval, type BarFetcher, type FetchRange, type FetchResult } from './types';
 
 const series = z.array(z.number().nullable());
 
@@ -12,6 +12,7 @@ const ChartSchema = z.object({
     result: z
       .array(
         z.object({
+          meta: z.object({ dataGranularity: z.string().optional() }).optional(),
           timestamp: z.array(z.number()).optional(),
           indicators: z.object({
             quote: z.array(
@@ -42,6 +43,8 @@ export function parseYahooChart(body: unknown, ctx: BarContext): FetchResult {
   if (error) throw new ProviderError('provider_error', 'yahoo', `${error.code}: ${error.description}`);
   const first = result?.[0];
   if (!first) throw new ProviderError('provider_error', 'yahoo', 'chart has no result and no error');
+  const granularity = first.meta?.dataGranularity;
+  if (granularity !== undefined && granularity !== '1m') throw wrongInterval('yahoo', granularity);
   const times = first.timestamp ?? [];
   const q = first.indicators.quote[0] ?? {};
   const bars: Bar[] = [];

@@ -42,8 +42,17 @@ describe('Yahoo chart v8', () => {
     expect(providerError(() => parseYahooChart(recorded('yahoo/chart-BFLY-error-400-data-doesnt-exist.json'), ctx('yahoo'))).code).toBe('provider_error');
   });
 
+  it('rejects a payload at another granularity than 1m whole, as wrong_interval', () => {
+    const e = providerError(() => parseYahooChart(recorded('yahoo/chart-EURUSD=X-1d.json'), ctx('yahoo')));
+    expect([e.code, e.message]).toEqual(['wrong_interval', 'yahoo: payload holds 1d bars, 1m was asked for']);
+  });
+
   it('rejects a row with only some fields null as non_finite', () => {
-    const body = structuredClone(recorded('yahoo/chart-EURUSD=X-1d.json')) as { chart: { result: [{ indicators: { quote: [{ close: (number | null)[] }] } }] } };
+    // The recorded daily chart, relabelled 1m: only its rows matter here.
+    const body = structuredClone(recorded('yahoo/chart-EURUSD=X-1d.json')) as {
+      chart: { result: [{ meta: { dataGranularity: string }; indicators: { quote: [{ close: (number | null)[] }] } }] };
+    };
+    body.chart.result[0].meta.dataGranularity = '1m';
     body.chart.result[0].indicators.quote[0].close[1] = null;
     const { bars, rejects } = parseYahooChart(body, ctx('yahoo'));
     expect(bars).toHaveLength(2);
@@ -59,8 +68,20 @@ describe('Alpha Vantage', () => {
     expect(bars.every((b, i) => i === 0 || b.ts > bars[i - 1]!.ts)).toBe(true);
   });
 
+  it('rejects the recorded 5min FX series as wrong_interval, whether the meta data or the series key says so', () => {
+    expect(providerError(() => parseAlphaVantage(recorded('alphavantage/fx-intraday-EURUSD-5min.json'), ctx('a'))).code).toBe('wrong_interval');
+    const body = structuredClone(recorded('alphavantage/fx-intraday-EURUSD-5min.json')) as Record<string, Record<string, unknown>>;
+    delete body['Meta Data']!['5. Interval'];
+    expect(providerError(() => parseAlphaVantage(body, ctx('a'))).message).toContain('5min');
+  });
+
   it('reads FX bars in UTC with volume 0', () => {
-    const { bars } = parseAlphaVantage(recorded('alphavantage/fx-intraday-EURUSD-5min.json'), ctx('alphavantage'));
+    // The recorded 5min FX series relabelled 1min: its times and zone are what is checked.
+    const body = structuredClone(recorded('alphavantage/fx-intraday-EURUSD-5min.json')) as Record<string, Record<string, unknown>>;
+    body['Meta Data']!['5. Interval'] = '1min';
+    body['Time Series FX (1min)'] = body['Time Series FX (5min)']!;
+    delete body['Time Series FX (5min)'];
+    const { bars } = parseAlphaVantage(body, ctx('alphavantage'));
     expect(bars.map((b) => [b.ts, b.close, b.volume])).toEqual([
       [Date.UTC(2020, 4, 6, 21, 50), 1.0795, 0],
       [Date.UTC(2020, 4, 6, 21, 55), 1.0794, 0],
@@ -108,6 +129,12 @@ describe('Twelve Data', () => {
     expect(providerError(() => parseTwelveDataQuote({ symbol: 'X' }, ctx('t'))).code).toBe('parse_error');
   });
 
+  it('rejects a series declared at another interval as wrong_interval', () => {
+    const body = structuredClone(recorded('twelvedata/time-series-AAPL-1min.json')) as { meta: { interval: string } };
+    body.meta.interval = '5min';
+    expect(providerError(() => parseTwelveData(body, ctx('t'))).code).toBe('wrong_interval');
+  });
+
   it('maps code 429 to rate_limited and other error bodies to provider_error', () => {
     expect(providerError(() => parseTwelveData(recorded('twelvedata/error-429-minute-credits.json'), ctx('t'))).code).toBe('rate_limited');
     const batch = recorded('twelvedata/batch-time-series-with-400-symbol-not-found.json') as Record<string, unknown>;
@@ -116,11 +143,20 @@ describe('Twelve Data', () => {
 });
 
 describe('Polygon aggregates', () => {
+  it('rejects the recorded daily aggregates as wrong_interval (aggregates declare no resolution: whole days apart)', () => {
+    expect(providerError(() => parsePolygonAggs(recorded('polygon/aggs-C_EURUSD-1day-2023-01-01_2023-01-10.json'), ctx('p'))).code).toBe('wrong_interval');
+  });
+
   it('reads ms timestamps and treats missing volume (indices) as 0', () => {
-    const fx = parsePolygonAggs(recorded('polygon/aggs-C_EURUSD-1day-2023-01-01_2023-01-10.json'), ctx('polygon')).bars;
+    // The recorded daily aggregates re-timed to consecutive minutes, values unchanged.
+    const body = structuredClone(recorded('polygon/aggs-C_EURUSD-1day-2023-01-01_2023-01-10.json')) as { results: { t: number }[] };
+    body.results.forEach((r, i) => (r.t = 1672531200000 + i * 60_000));
+    const fx = parsePolygonAggs(body, ctx('polygon')).bars;
     expect(fx).toHaveLength(10);
     expect(fx[0]).toMatchObject({ ts: 1672531200000, open: 1.06849, close: 1.0793, volume: 12 });
-    const ndx = parsePolygonAggs(recorded('polygon/aggs-I_NDX-docs.json'), ctx('polygon')).bars;
+    const index = structuredClone(recorded('polygon/aggs-I_NDX-docs.json')) as { results: { t: number }[] };
+    index.results.forEach((r, i) => (r.t = 1672531200000 + i * 60_000));
+    const ndx = parsePolygonAggs(index, ctx('polygon')).bars;
     expect(ndx.map((b) => b.volume)).toEqual([0, 0]);
   });
 
