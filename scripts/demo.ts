@@ -6,6 +6,10 @@
  *     ← bridge     (Upstash REST on BRIDGE_PORT, default 8079, generated BRIDGE_TOKEN)
  *     ← API Worker (`wrangler dev` on http://127.0.0.1:8787, API_AUTH=optional)
  *
+ * While it runs, ./data/demo.env names its Redis, so `npx marketpipe keys …` without REDIS_URL
+ * writes where the demo's API reads. Its own API key lives in ./data/demo.key and is reused
+ * across restarts while Redis holds it unrevoked.
+ *
  * Ctrl-C / SIGTERM stops the children in order: the collector first (it flushes its history
  * buffer; we wait for it), then the Worker, the bridge and Redis.
  */
@@ -14,7 +18,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { removeDemoEnv, writeDemoEnv } from '../apps/collector/src/cli/demo-env';
 import { Child, capture, waitFor } from './demo-children';
+import { demoApiKey } from './demo-key';
 import { adoptSnapshot, redisArgs, redisPing } from './demo-redis';
 import { Supervised } from './supervisor';
 
@@ -135,16 +141,15 @@ async function main(): Promise<void> {
   await mkdir(DATA, { recursive: true });
   if (!(await portFree(API_PORT))) throw new Error(`port ${API_PORT} is in use (another wrangler dev?)`);
   const redisUrl = await startRedis();
+  // so that `npx marketpipe keys …` in another terminal, without REDIS_URL, uses this Redis
+  await writeDemoEnv(ROOT, redisUrl, process.env.REDIS_PREFIX);
   const bridge = await startBridge(redisUrl);
   say(`bridge (Upstash REST) at ${bridge.url}`);
 
   const collectorEnv = { ...process.env, PROVIDERS: 'sim', REDIS_URL: redisUrl, SIM_SPEED: process.env.SIM_SPEED ?? '1' };
   const collector = start('collector', NODE, [MARKETPIPE, 'run'], collectorEnv, collectorLine);
 
-  const key = await capture(NODE, [MARKETPIPE, 'keys', 'create', '--name', 'demo'], collectorEnv);
-  if (key.code !== 0) throw new Error('could not create the demo API key');
-  const apiKey = key.stdout.trim();
-  await writeFile(resolve(DATA, 'demo.key'), `${apiKey}\n`, { mode: 0o600 });
+  const { key: apiKey, created } = await demoApiKey(resolve(DATA, 'demo.key'), (args) => capture(NODE, [MARKETPIPE, ...args], collectorEnv));
 
   // wrangler dev reads secrets from .dev.vars (gitignored); they override wrangler.toml [vars].
   const devVars = {
@@ -173,10 +178,11 @@ async function main(): Promise<void> {
   say(`API        http://127.0.0.1:${API_PORT}   (anonymous requests allowed: API_AUTH=optional)`);
   say(`  try      curl 127.0.0.1:${API_PORT}/v1/bars/EURUSD?limit=5`);
   say(`           curl 127.0.0.1:${API_PORT}/v1/health`);
-  say(`API key    ${apiKey}   (also in data/demo.key)`);
+  say(`API key    ${apiKey}   (${created ? 'new' : 'the same as last time'}; in data/demo.key)`);
   say(`  try      curl -H "Authorization: Bearer $(cat data/demo.key)" 127.0.0.1:${API_PORT}/v1/symbols`);
   say(`collector  http://127.0.0.1:${process.env.COLLECTOR_PORT ?? 9464}/metrics  /health  /ready`);
   say(`bridge     ${bridge.url}   Redis ${redisUrl}`);
+  say(`keys       npx marketpipe keys create --name mybot   (uses this Redis while the demo runs: data/demo.env)`);
   say('Ctrl-C stops everything.');
 }
 
@@ -188,6 +194,7 @@ function shutdown(code: number): Promise<void> {
     for (const [name, graceMs] of [['collector', 30_000], ['api', 5_000], ['bridge', 5_000], ['redis', 10_000]] as const) {
       await Promise.all(byName(name).map((c) => c.stop(graceMs)));
     }
+    await removeDemoEnv(ROOT);
     say('stopped');
     process.exit(code);
   })();

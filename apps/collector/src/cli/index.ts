@@ -1,3 +1,4 @@
+import { withDemoRedis } from './demo-env';
 import type { CommandName } from './usage';
 
 /**
@@ -8,11 +9,11 @@ export async function runCommand(command: CommandName, argv: string[]): Promise<
   try {
     switch (command) {
       case 'run':
-        return await (await import('./run')).runCollector(process.env);
+        return await (await import('./run')).runCollector(redisEnv());
       case 'fetch':
         return await (await import('./fetch')).fetchCommand(argv, process.env);
       case 'keys':
-        return await (await import('./keys')).keysCommand(argv, process.env);
+        return await (await import('./keys')).keysCommand(argv, redisEnv());
     }
   } catch (error) {
     // Imported only on failure: the config schema (zod) would slow every usage error down.
@@ -25,3 +26,9 @@ export async function runCommand(command: CommandName, argv: string[]): Promise<
   }
 }
 
+/** The environment of a command that talks to Redis: a running demo's Redis when REDIS_URL is unset. */
+function redisEnv(): Record<string, string | undefined> {
+  const { env, from } = withDemoRedis(process.env, process.cwd());
+  if (from) process.stderr.write(`using the demo's Redis at ${env.REDIS_URL} (REDIS_URL is unset; ${from})\n`);
+  return env;
+}

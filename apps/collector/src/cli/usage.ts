@@ -14,6 +14,9 @@ commands:
   keys create --name NAME                       create an API key (prints it once)
   keys revoke --name NAME                       revoke every key with that name
   keys list                                     names, creation times, revoked or not
+
+run and keys use REDIS_URL; when it is unset, the Redis of a running \`npm run demo\`
+(./data/demo.env), else redis://127.0.0.1:6379.
 `;
 
 const COMMAND_USAGE = {
