@@ -52,19 +52,26 @@ export async function backfill(specs: readonly SymbolSpec[], deps: BackfillDeps)
   for (const { spec, from } of plans) {
     const report: BackfillReport = { symbol: spec.symbol, provider: null, requestedFrom: from, requestedTo: lastComplete, bars: 0, rejects: 0, coveredFrom: null };
     reports.push(report);
-    for (let start = from; start <= lastComplete; start += CHUNK_MS) {
+    for (let start = from; start <= lastComplete; ) {
       const end = Math.min(start + CHUNK_MS - MINUTE, lastComplete);
       const chunk = await deps.orchestrator.ingestRange(spec.symbol, { from: start, to: end });
       report.rejects += chunk.rejects;
-      bar?.increment((end - start) / MINUTE + 1, { symbol: spec.symbol });
       if (chunk.provider === null) {
         deps.logger.warn({ symbol: spec.symbol, from: new Date(start).toISOString() }, 'backfill: no provider served this range; the live loop takes over from here');
+        bar?.increment((lastComplete - start) / MINUTE + 1, { symbol: spec.symbol });
         break;
       }
       report.provider ??= chunk.provider;
       report.bars += chunk.finals.length;
       if (chunk.finals.length > 0) report.coveredFrom ??= chunk.finals[0]!.ts;
       await deps.flusher.flushNow();
+      // A refused minute holds the cursor before it (BarIngest): ask again from there; the hold
+      // lasts a few polls, then the gap policy takes over, so this ends.
+      const cursor = deps.orchestrator.cursor(spec.symbol);
+      const held = chunk.rejects > 0 && cursor !== null && cursor < end;
+      const next = held ? Math.max(cursor + MINUTE, start + MINUTE) : end + MINUTE;
+      bar?.increment((next - start) / MINUTE, { symbol: spec.symbol });
+      start = next;
     }
     deps.logger.info(report, 'backfill coverage');
   }

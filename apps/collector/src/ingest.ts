@@ -12,7 +12,16 @@ export interface SymbolCursor {
   lastFinal: Bar | null;
   /** the forming bar last committed (shown, not final) */
   forming: Bar | null;
+  /** a minute whose bar was refused: polls that stopped before it, so it can be fetched again */
+  held: { ts: number; polls: number } | null;
 }
+
+/**
+ * Polls that may stop before a minute whose bar was refused (a bad tick the provider may
+ * correct, or the next provider may serve) before the gap policy fills it flat. Without the
+ * hold, a good bar after a refused one would fill the refused minute at once, for good.
+ */
+export const MAX_HOLD_POLLS = 3;
 
 /** What of one answer is accepted, not yet committed: the cursor has not moved. */
 export interface Accepted {
@@ -21,10 +30,12 @@ export interface Accepted {
   forming: Bar | null;
   /** bars the spike guard held back */
   spikes: number;
+  /** the refused minute the finals stop before, if any */
+  held: number | null;
 }
 
 export function newCursor(spec: SymbolSpec, last: Bar | null): SymbolCursor {
-  return { spec, lastFinalTs: last?.ts ?? Number.NEGATIVE_INFINITY, lastFinal: last, forming: null };
+  return { spec, lastFinalTs: last?.ts ?? Number.NEGATIVE_INFINITY, lastFinal: last, forming: null, held: null };
 }
 
 /**
@@ -50,11 +61,17 @@ export class BarIngest {
     }
     const { finals, forming } = split(cursor, fresh, currentMinute, this.deps.maxFillBars ?? 60);
     const changed = forming !== null && !sameBar(forming, cursor.forming) ? forming : null;
-    return { finals, forming: changed, spikes };
+    const refused = firstRefused(cursor, result, currentMinute);
+    const polls = cursor.held?.ts === refused ? cursor.held.polls : 0;
+    if (refused !== null && polls < MAX_HOLD_POLLS) {
+      return { finals: finals.filter((b) => b.ts < refused), forming: changed, spikes, held: refused };
+    }
+    return { finals, forming: changed, spikes, held: null };
   }
 
   /** Commits what `accept` returned: the cursor moves past its finals. */
   advance(cursor: SymbolCursor, accepted: Accepted): void {
+    cursor.held = accepted.held === null ? null : { ts: accepted.held, polls: cursor.held?.ts === accepted.held ? cursor.held.polls + 1 : 1 };
     const last = accepted.finals.at(-1);
     if (last) {
       cursor.lastFinalTs = last.ts;
@@ -63,6 +80,15 @@ export class BarIngest {
     if (accepted.forming) cursor.forming = accepted.forming;
     else if (cursor.forming && cursor.forming.ts <= cursor.lastFinalTs) cursor.forming = null;
   }
+}
+
+/** The earliest final minute after the cursor whose bar validation refused, or null. */
+function firstRefused(cursor: SymbolCursor, result: SourceResult, currentMinute: number): number | null {
+  let first: number | null = null;
+  for (const r of result.rejects) {
+    if (r.ts !== undefined && r.ts > cursor.lastFinalTs && r.ts < currentMinute && (first === null || r.ts < first)) first = r.ts;
+  }
+  return first;
 }
 
 /** Bars before the current minute are final; an in-session gap before an observed bar is filled. */
