@@ -1,4 +1,4 @@
-import { HEARTBEAT_TTL_SECONDS, floorTo, type Bar, type SymbolSpec } from '@marketpipe/core';
+import { HEARTBEAT_TTL_SECONDS, floorTo, isMarketOpen, type Bar, type SymbolSpec } from '@marketpipe/core';
 import type { FetchRange } from './providers/types';
 import type { AnalyticsStage, BarSource, Clocks, CycleWrite, HistorySink, SourceResult } from './ports';
 import type { WindowReplicator } from './redis/window-replicator';
@@ -71,10 +71,13 @@ export class Orchestrator {
   readonly #ingest: BarIngest;
   #cycle = 0;
   #statesSavedAt = 0;
+  /** wall time a provider last served each symbol (start time until one has) */
+  readonly #servedAt = new Map<string, number>();
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.#cursors = deps.specs.map((spec) => newCursor(spec, deps.lastFinal.get(spec.symbol) ?? null));
     for (const c of this.#cursors) this.#bySymbol.set(c.spec.symbol, c);
+    for (const c of this.#cursors) this.#servedAt.set(c.spec.symbol, deps.clocks.wall.now());
     this.#ingest = new BarIngest({ metrics: deps.metrics, ...(deps.maxFillBars !== undefined ? { maxFillBars: deps.maxFillBars } : {}) });
   }
 
@@ -98,26 +101,34 @@ export class Orchestrator {
     const write = emptyWrite(deps.clocks.wall.now());
     const seen: string[] = [];
     const failedSymbols: string[] = [];
+    /** when the bars behind each new signal arrived (performance.now()) */
+    const signalled: number[] = [];
     let rejects = 0;
 
     await mapBounded(this.#cursors, deps.concurrency, async (cursor) => {
       // With no history at all (backfill off or impossible) start from the live minute.
       if (!Number.isFinite(cursor.lastFinalTs)) cursor.lastFinalTs = currentMinute - MINUTE;
       const from = Math.max(cursor.lastFinalTs + MINUTE, currentMinute - MAX_CATCH_UP_MS);
+      const { symbol } = cursor.spec;
       let result: SourceResult;
       try {
         result = await deps.source.fetch(cursor.spec, { from, to: now });
       } catch (error) {
-        deps.logger.warn({ err: error, symbol: cursor.spec.symbol }, 'fetch failed');
-        failedSymbols.push(cursor.spec.symbol);
+        deps.logger.warn({ err: error, symbol }, 'fetch failed');
+        failedSymbols.push(symbol);
         return;
       }
-      if (result.provider === null) failedSymbols.push(cursor.spec.symbol);
-      else seen.push(cursor.spec.symbol);
+      const arrived = performance.now();
+      if (result.provider === null) failedSymbols.push(symbol);
+      else {
+        seen.push(symbol);
+        this.#servedAt.set(symbol, deps.clocks.wall.now());
+      }
       const accepted = this.#ingest.accept(cursor, result, currentMinute);
       rejects += result.rejects.length + accepted.spikes;
       const committed = this.#commit(cursor, accepted, result.provider);
-      if (committed) addTo(write, cursor.spec.symbol, committed);
+      if (committed) addTo(write, symbol, committed);
+      if (committed?.signal) signalled.push(arrived);
     });
     deps.onBuffered?.();
 
@@ -134,6 +145,11 @@ export class Orchestrator {
     const endRedis = deps.metrics.redisWriteSeconds.startTimer();
     const redisWritten = await deps.replicator.write(write);
     endRedis();
+    if (redisWritten) {
+      const written = performance.now();
+      for (const at of signalled) deps.metrics.signalSeconds.observe((written - at) / 1000);
+    }
+    this.#observeFreshness(now);
     deps.metrics.cycles.inc();
     endTimer();
     return {
@@ -166,6 +182,16 @@ export class Orchestrator {
       await deps.replicator.write(write);
     }
     return { provider: result.provider, finals: committed?.finals ?? [], rejects: result.rejects.length + accepted.spikes };
+  }
+
+  /** Per symbol: is its market open, and how old is what the API serves for it. */
+  #observeFreshness(marketNow: number): void {
+    const { metrics, clocks } = this.deps;
+    const wallNow = clocks.wall.now();
+    for (const { spec } of this.#cursors) {
+      metrics.marketOpen.set({ symbol: spec.symbol }, isMarketOpen(spec.session, marketNow) ? 1 : 0);
+      metrics.dataAge.set({ symbol: spec.symbol }, (wallNow - this.#servedAt.get(spec.symbol)!) / 1000);
+    }
   }
 
   /**

@@ -73,6 +73,8 @@ export class HistoryFlusher {
 
   /** One flush now; never throws (a failure is logged once, counted and retried). Returns rows written. */
   async flushNow(): Promise<number> {
+    // Empty flushes are not timed: they would bury the real ones in the lowest bucket.
+    const endTimer = this.#o.history.pending > 0 ? this.#o.metrics.historyFlushSeconds.startTimer() : undefined;
     try {
       const rows = await this.#o.history.flush();
       if (this.#failures > 0) {
@@ -94,6 +96,7 @@ export class HistoryFlusher {
       this.#failures++;
       return 0;
     } finally {
+      endTimer?.();
       this.observe();
     }
   }

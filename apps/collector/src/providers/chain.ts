@@ -1,6 +1,6 @@
 import { CircuitState } from 'cockatiel';
 import { systemClock, validateBars, type Bar, type Clock, type ProviderName, type Reject, type RejectReason, type SymbolSpec } from '@marketpipe/core';
-import type { CollectorMetrics } from '../metrics';
+import type { CollectorMetrics, QuotaReading, RequestOutcome } from '../metrics';
 import type { Logger } from '../logger';
 import { BrokenCircuitError, ProviderBreaker, type BreakerOptions, type BreakerState } from './breaker';
 import { pacingInterval } from './limits';
@@ -81,6 +81,11 @@ export class ProviderChain {
     this.#pacer = new Pacer(
       Object.fromEntries(this.#entries.filter((e) => e.limits.length > 0).map((e) => [e.name, pacingInterval(e.limits)])),
     );
+    for (const e of this.#entries) {
+      deps.metrics.addProvider(e.name);
+      for (const l of e.limits) deps.metrics.quotaLimit.set({ provider: e.name, window: l.window }, l.limit);
+    }
+    deps.metrics.readQuotaFrom(() => this.#quotaReadings());
   }
 
   /**
@@ -125,7 +130,7 @@ export class ProviderChain {
   ): Promise<{ bars: Bar[] } | { failure: ProviderFailure; stop?: boolean }> {
     const { name } = entry;
     const { metrics } = this.#deps;
-    const skip = (code: RejectReason, detail: string, outcome: string, stop = false) => {
+    const skip = (code: RejectReason, detail: string, outcome: RequestOutcome, stop = false) => {
       metrics.fetches.inc({ provider: name, outcome });
       return { failure: { provider: name, code, detail, skipped: true }, stop };
     };
@@ -145,7 +150,8 @@ export class ProviderChain {
     }
     try {
       const accepted = await entry.breaker.execute(async () => {
-        const result = await entry.fetcher.fetchBars(spec, range, signal);
+        const endRequest = metrics.providerSeconds.startTimer({ provider: name });
+        const result = await entry.fetcher.fetchBars(spec, range, signal).finally(() => endRequest());
         const checked = validateBars(result.bars, { now: this.#clock.now() });
         const refused = [...result.rejects, ...checked.rejects];
         for (const r of refused) metrics.rejects.inc({ reason: r.reason, provider: name });
@@ -183,9 +189,18 @@ export class ProviderChain {
     return { provider: name, code, detail, skipped: false };
   }
 
+  #quotaReadings(): QuotaReading[] {
+    const { quota } = this.#deps;
+    if (!quota) return [];
+    const now = this.#clock.now();
+    return this.#entries.flatMap((e) => {
+      const spent = quota.spent(e.name, e.limits, now);
+      return e.limits.map((l, i) => ({ provider: e.name, window: l.window, remaining: Math.max(0, l.limit - spent[i]!) }));
+    });
+  }
+
   #watch(name: ProviderName, breaker: ProviderBreaker): void {
     const { metrics, logger } = this.#deps;
-    metrics.breakerState.set({ provider: name }, 0);
     breaker.policy.onStateChange((state) => {
       const label = breaker.state;
       metrics.breakerState.set({ provider: name }, state === CircuitState.Closed ? 0 : 1);

@@ -100,9 +100,22 @@ export class QuotaStore {
     const [granted, ...used] = (reply as unknown[]).map(Number);
     keys.forEach((k, i) => {
       this.#offline.delete(k);
-      this.#known.set(k, used[i] ?? 0);
+      // A refusal reports only the windows up to the full one; the others keep their last count.
+      if (used[i] !== undefined) this.#known.set(k, used[i]);
     });
     return granted === 1;
+  }
+
+  /**
+   * Requests spent per window (in `limits` order) as far as this store knows without asking
+   * Redis: its last reported count plus what was spent since while it was unreachable; 0 for
+   * a window no request has touched yet.
+   */
+  spent(provider: string, limits: readonly QuotaLimit[], now: number): number[] {
+    return limits.map((l) => {
+      const key = this.#keys.quota(provider, windowId(l.window, now));
+      return (this.#known.get(key) ?? 0) + (this.#offline.get(key) ?? 0);
+    });
   }
 
   #acquireOffline(keys: readonly string[], limits: readonly QuotaLimit[]): boolean {
