@@ -177,11 +177,20 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     opts.onCycle?.(report);
     return report;
   };
+  // A cycle that keeps throwing logs its stack once, then counts; one line when cycles succeed again.
+  let failedCycles = 0;
   const ticker = new Ticker(
     () =>
       runCycle().then(
-        () => undefined,
-        (err: unknown) => logger.error({ err }, 'cycle failed'),
+        () => {
+          if (failedCycles > 0) logger.info({ failedCycles }, 'cycles succeed again');
+          failedCycles = 0;
+        },
+        (err: unknown) => {
+          metrics.cycleFailures.inc();
+          if (failedCycles++ === 0) logger.error({ err }, 'cycle failed');
+          else logger.debug({ cause: String(err), failedCycles }, 'cycle failed');
+        },
       ),
     () => metrics.overruns.inc(),
   );

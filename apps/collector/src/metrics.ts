@@ -26,6 +26,11 @@ export class CollectorMetrics {
     help: 'Ticks skipped because the previous cycle was still running',
     registers: [this.registry],
   });
+  readonly cycleFailures = new Counter({
+    name: 'marketpipe_cycle_failures_total',
+    help: 'Cycles that threw (logged once per run of failures)',
+    registers: [this.registry],
+  });
   readonly cycleSeconds = new Histogram({
     name: 'marketpipe_cycle_seconds',
     help: 'Duration of one collector cycle',

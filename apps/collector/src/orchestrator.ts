@@ -73,6 +73,8 @@ export class Orchestrator {
   #statesSavedAt = 0;
   /** wall time a provider last served each symbol (start time until one has) */
   readonly #servedAt = new Map<string, number>();
+  /** symbols whose fetch threw: logged when it starts and when it stops, not every cycle */
+  readonly #fetchFailing = new Set<string>();
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.#cursors = deps.specs.map((spec) => newCursor(spec, deps.lastFinal.get(spec.symbol) ?? null));
@@ -114,11 +116,12 @@ export class Orchestrator {
       try {
         result = await deps.source.fetch(cursor.spec, { from, to: now });
       } catch (error) {
-        deps.logger.warn({ err: error, symbol }, 'fetch failed');
+        this.#fetchFailed(symbol, error);
         failedSymbols.push(symbol);
         return;
       }
       const arrived = performance.now();
+      if (this.#fetchFailing.delete(symbol)) deps.logger.info({ symbol }, 'fetch works again');
       if (result.provider === null) failedSymbols.push(symbol);
       else {
         seen.push(symbol);
@@ -192,6 +195,12 @@ export class Orchestrator {
       metrics.marketOpen.set({ symbol: spec.symbol }, isMarketOpen(spec.session, marketNow) ? 1 : 0);
       metrics.dataAge.set({ symbol: spec.symbol }, (wallNow - this.#servedAt.get(spec.symbol)!) / 1000);
     }
+  }
+
+  #fetchFailed(symbol: string, error: unknown): void {
+    if (this.#fetchFailing.has(symbol)) return void this.deps.logger.debug({ symbol, cause: String(error) }, 'fetch failed');
+    this.#fetchFailing.add(symbol);
+    this.deps.logger.warn({ err: error, symbol }, 'fetch failed');
   }
 
   /**

@@ -6,6 +6,7 @@ import { BrokenCircuitError, ProviderBreaker, type BreakerOptions, type BreakerS
 import { pacingInterval } from './limits';
 import { Pacer } from './pacer';
 import { windowEnd, type QuotaLimit, type QuotaStore } from './quota';
+import { ServingLog } from './serving';
 import { ProviderError, type BarFetcher, type FetchRange } from './types';
 import type { FetchPurpose } from '../ports';
 
@@ -17,6 +18,8 @@ export interface ProviderFailure {
   detail: string;
   /** true when no request was made: breaker open, not yet due, quota spent */
   skipped: boolean;
+  /** true when the provider was merely not due yet under its quota pacing (nothing wrong with it) */
+  paced?: boolean;
 }
 
 export type ChainResult =
@@ -66,10 +69,16 @@ export class ProviderChain {
   readonly #pacer: Pacer;
   readonly #deps: ProviderChainDeps;
   readonly #clock: Clock;
+  readonly #serving: ServingLog;
+  /** per provider: failed requests since its last good answer (logged on the first and on recovery) */
+  readonly #failing = new Map<ProviderName, number>();
+  /** providers whose last quota check was refused */
+  readonly #quotaSpent = new Set<ProviderName>();
 
   constructor(deps: ProviderChainDeps) {
     this.#deps = deps;
     this.#clock = deps.clock ?? systemClock;
+    this.#serving = new ServingLog(deps.logger);
     const breakerOpts = { ...DEFAULT_BREAKER, ...deps.breaker };
     this.#entries = deps.fetchers.map((fetcher) => {
       const limits = deps.limits?.[fetcher.name] ?? [];
@@ -103,11 +112,13 @@ export class ProviderChain {
       const outcome = await this.#try(entry, spec, range, opts.signal, rejects, history);
       if ('bars' in outcome) {
         const bars = outcome.bars.map((b) => (b.source === entry.name ? b : { ...b, source: entry.name }));
+        if (!history) this.#serving.served(spec.symbol, entry.name, failures);
         return { provider: entry.name, bars, rejects, failures };
       }
       failures.push(outcome.failure);
       if (outcome.stop) break;
     }
+    if (!history) this.#serving.unserved(spec.symbol, failures);
     return { provider: null, bars: [], rejects, failures };
   }
 
@@ -130,7 +141,7 @@ export class ProviderChain {
   ): Promise<{ bars: Bar[] } | { failure: ProviderFailure; stop?: boolean }> {
     const { name } = entry;
     const { metrics } = this.#deps;
-    const skip = (code: RejectReason, detail: string, outcome: RequestOutcome, stop = false) => {
+    const skip = (code: RejectReason, detail: string, outcome: RequestOutcome, stop = false): { failure: ProviderFailure; stop: boolean } => {
       metrics.fetches.inc({ provider: name, outcome });
       return { failure: { provider: name, code, detail, skipped: true }, stop };
     };
@@ -140,10 +151,12 @@ export class ProviderChain {
     if (pace === 'blocked') return skip('rate_limited', 'backing off after a rate-limit answer', 'not_due');
     if (pace === 'wait') {
       const fresh = this.#pacer.recentlyServed(name, spec.symbol, now);
-      return skip('rate_limited', 'not due yet (quota pacing)', 'not_due', fresh);
+      const waiting = skip('rate_limited', 'not due yet (quota pacing)', 'not_due', fresh);
+      waiting.failure.paced = true;
+      return waiting;
     }
     if (!unpaced) this.#pacer.spend(name, spec.symbol, now);
-    if (entry.limits.length > 0 && !(await this.#deps.quota!.tryAcquire(name, entry.limits, now))) {
+    if (entry.limits.length > 0 && !(await this.#acquire(entry, now))) {
       this.#pacer.block(name, windowEnd('minute', now));
       metrics.rejects.inc({ reason: 'rate_limited', provider: name });
       return skip('rate_limited', 'request quota spent for this window', 'quota_spent');
@@ -162,6 +175,7 @@ export class ProviderChain {
       });
       this.#pacer.served(name, spec.symbol, this.#clock.now());
       metrics.fetches.inc({ provider: name, outcome: 'ok' });
+      this.#answered(name);
       return { bars: accepted };
     } catch (error) {
       return { failure: this.#failed(name, spec.symbol, error) };
@@ -169,7 +183,7 @@ export class ProviderChain {
   }
 
   #failed(name: ProviderName, symbol: string, error: unknown): ProviderFailure {
-    const { metrics, logger } = this.#deps;
+    const { metrics } = this.#deps;
     if (error instanceof BrokenCircuitError) {
       metrics.fetches.inc({ provider: name, outcome: 'breaker_open' });
       return { provider: name, code: 'provider_error', detail: 'circuit breaker open', skipped: true };
@@ -177,7 +191,7 @@ export class ProviderChain {
     if (error instanceof InvalidPayloadError) {
       metrics.fetches.inc({ provider: name, outcome: 'invalid' });
       const code = error.rejects[0]?.reason ?? 'parse_error';
-      logger.warn({ provider: name, symbol, reason: code }, error.message);
+      this.#requestFailed(name, symbol, code, error.message);
       return { provider: name, code, detail: error.message, skipped: false };
     }
     const code = error instanceof ProviderError ? error.code : 'provider_error';
@@ -185,8 +199,42 @@ export class ProviderChain {
     if (code === 'rate_limited') this.#pacer.block(name, windowEnd('minute', this.#clock.now()));
     metrics.rejects.inc({ reason: code, provider: name });
     metrics.fetches.inc({ provider: name, outcome: code });
-    logger.warn({ provider: name, symbol, reason: code }, detail);
+    this.#requestFailed(name, symbol, code, detail);
     return { provider: name, code, detail, skipped: false };
+  }
+
+  /** One warn line when a provider starts failing; the rest of the run of failures is counted, not logged. */
+  #requestFailed(name: ProviderName, symbol: string, reason: RejectReason, detail: string): void {
+    const failed = (this.#failing.get(name) ?? 0) + 1;
+    this.#failing.set(name, failed);
+    const log = failed === 1 ? this.#deps.logger.warn.bind(this.#deps.logger) : this.#deps.logger.debug.bind(this.#deps.logger);
+    log({ provider: name, symbol, reason, detail }, 'provider requests failing');
+  }
+
+  #answered(name: ProviderName): void {
+    const failed = this.#failing.get(name);
+    if (failed === undefined) return;
+    this.#failing.delete(name);
+    this.#deps.logger.info({ provider: name, failedRequests: failed }, 'provider answering again');
+  }
+
+  /** Spends one request of the provider's quota; says once when the quota runs out and once when it is back. */
+  async #acquire(entry: Entry, now: number): Promise<boolean> {
+    const quota = this.#deps.quota!;
+    const granted = await quota.tryAcquire(entry.name, entry.limits, now);
+    if (granted) {
+      if (this.#quotaSpent.delete(entry.name)) this.#deps.logger.info({ provider: entry.name }, 'provider quota available again');
+    } else if (!this.#quotaSpent.has(entry.name)) {
+      this.#quotaSpent.add(entry.name);
+      const spent = quota.spent(entry.name, entry.limits, now);
+      const windows = entry.limits.filter((l, i) => spent[i]! >= l.limit);
+      const resetsAt = Math.max(windowEnd('minute', now), ...windows.map((l) => windowEnd(l.window, now)));
+      this.#deps.logger.warn(
+        { provider: entry.name, windows: windows.map((l) => l.window), resetsAt: new Date(resetsAt).toISOString() },
+        'provider quota exhausted: other providers serve until it resets',
+      );
+    }
+    return granted;
   }
 
   #quotaReadings(): QuotaReading[] {

@@ -79,4 +79,18 @@ describe('freshness metrics', () => {
     await r.orchestrator.runCycle();
     expect(await count(), 'the failed write published nothing').toBe(2);
   });
+
+  it('logs a fetch that keeps throwing once, with its stack, and once when it works again', async () => {
+    const r = rig(WEDNESDAY_NOON);
+    r.xau.mode = 'throws';
+    for (let i = 0; i < 5; i++) {
+      r.advance(1_000);
+      await r.orchestrator.runCycle();
+    }
+    r.xau.mode = 'served';
+    r.advance(1_000);
+    await r.orchestrator.runCycle();
+    expect(r.log.lines.map((l) => l.msg)).toEqual(['fetch failed', 'fetch works again']);
+    expect(JSON.stringify(r.log.lines[0])).toContain('source broke');
+  });
 });
