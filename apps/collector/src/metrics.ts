@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { REJECT_REASONS } from '@marketpipe/core';
 
 /** Every outcome a provider request is counted under in marketpipe_provider_requests_total. */
-export const REQUEST_OUTCOMES = ['ok', 'not_due', 'quota_spent', 'breaker_open', 'invalid', 'provider_error', 'parse_error', 'rate_limited'] as const;
+export const REQUEST_OUTCOMES = ['ok', 'not_due', 'quota_spent', 'breaker_open', 'invalid', 'provider_error', 'parse_error', 'rate_limited', 'wrong_interval'] as const;
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number];
 
 /** Requests left in one quota window, as its owner last learned them (see ProviderChain). */

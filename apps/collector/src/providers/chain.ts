@@ -7,7 +7,7 @@ import { pacingInterval } from './limits';
 import { Pacer } from './pacer';
 import { windowEnd, type QuotaLimit, type QuotaStore } from './quota';
 import { ServingLog } from './serving';
-import { ProviderError, type BarFetcher, type FetchRange } from './types';
+import { ProviderError, type BarFetcher, type FetchRange, type ProviderErrorCode } from './types';
 import type { FetchPurpose } from '../ports';
 
 /** A provider that was tried, or skipped, before the winner (or before giving up). */
@@ -194,7 +194,8 @@ export class ProviderChain {
       this.#requestFailed(name, symbol, code, error.message);
       return { provider: name, code, detail: error.message, skipped: false };
     }
-    const code = error instanceof ProviderError ? error.code : 'provider_error';
+    // Typed as an outcome so that a new error code cannot miss its zero-initialised series.
+    const code: ProviderErrorCode & RequestOutcome = error instanceof ProviderError ? error.code : 'provider_error';
     const detail = error instanceof Error ? error.message : String(error);
     if (code === 'rate_limited') this.#pacer.block(name, windowEnd('minute', this.#clock.now()));
     metrics.rejects.inc({ reason: code, provider: name });
