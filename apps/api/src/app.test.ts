@@ -67,6 +67,7 @@ describe('GET /v1/bars/{symbol}', () => {
       status: 404,
       detail: expect.stringContaining('NOPE'),
       instance: '/v1/bars/NOPE',
+      code: 'unknown_symbol',
       symbol: 'NOPE',
     });
   });

@@ -1,22 +1,46 @@
 /**
+ * Every problem type the API answers with (RFC 9457): the body's `code`, its `type`
+ * (`urn:marketpipe:problem:{code}`), `status` and `title`. One table, read by the errors below,
+ * by the problem handler and by the OpenAPI document, so they cannot drift apart.
+ */
+export const PROBLEMS = {
+  invalid_request: { status: 400, title: 'Invalid request parameters', when: 'a path or query parameter is malformed or out of range; `issues` names each one' },
+  unauthorized: { status: 401, title: 'Missing or invalid API key', when: 'no `Authorization: Bearer <key>` where one is required, or an unknown or revoked key' },
+  unknown_symbol: { status: 404, title: 'Unknown symbol', when: 'neither a collected symbol nor a broker alias of one; `symbol` echoes it' },
+  not_found: { status: 404, title: 'Not found', when: 'no such route, or no features or signal computed for the symbol yet' },
+  rate_limited: { status: 429, title: 'Too many requests', when: "the key's (or anonymous address's) budget per minute is spent; see `Retry-After`" },
+  internal: { status: 500, title: 'Internal error', when: 'a bug; the detail says nothing more' },
+  config_invalid: { status: 500, title: 'Worker misconfigured', when: 'a Worker binding is missing or malformed; the detail names it' },
+  stale_data: { status: 503, title: 'Data is stale', when: 'the signal is older than `STALE_AFTER_MS` while its market is open; add `allowStale=true`' },
+  upstream_unavailable: { status: 503, title: 'Market data store unavailable', when: 'Redis (over REST) failed or did not answer; the detail names the call and the cause' },
+} as const satisfies Record<string, { status: number; title: string; when: string }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+export type ProblemStatus = (typeof PROBLEMS)[ProblemCode]['status'];
+
+/**
  * Typed errors the routes and adapters throw; `app.onError` turns each into one
- * application/problem+json response (RFC 9457). `status` and `title` belong to the class,
- * `detail` to the occurrence.
+ * application/problem+json response. `status` and `title` belong to the code, `detail` (the
+ * message) to the occurrence.
  */
 export abstract class ApiError extends Error {
-  abstract readonly code: string;
-  abstract readonly status: 400 | 401 | 404 | 429 | 500 | 503;
-  abstract readonly title: string;
+  abstract readonly code: ProblemCode;
   /** extra response headers (WWW-Authenticate, Retry-After) */
   headers: Record<string, string> = {};
   /** extension members of the problem object */
   extensions: Record<string, unknown> = {};
+
+  get status(): ProblemStatus {
+    return PROBLEMS[this.code].status;
+  }
+
+  get title(): string {
+    return PROBLEMS[this.code].title;
+  }
 }
 
 export class ValidationError extends ApiError {
   readonly code = 'invalid_request';
-  readonly status = 400;
-  readonly title = 'Invalid request parameters';
   constructor(readonly issues: { path: string; message: string }[]) {
     super(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
     this.name = 'ValidationError';
@@ -26,8 +50,6 @@ export class ValidationError extends ApiError {
 
 export class NotFoundError extends ApiError {
   readonly code = 'not_found';
-  readonly status = 404;
-  readonly title = 'Not found';
   constructor(message: string) {
     super(message);
     this.name = 'NotFoundError';
@@ -36,8 +58,6 @@ export class NotFoundError extends ApiError {
 
 export class UnauthorizedError extends ApiError {
   readonly code = 'unauthorized';
-  readonly status = 401;
-  readonly title = 'Missing or invalid API key';
   constructor(message: string) {
     super(message);
     this.name = 'UnauthorizedError';
@@ -47,8 +67,6 @@ export class UnauthorizedError extends ApiError {
 
 export class RateLimitedError extends ApiError {
   readonly code = 'rate_limited';
-  readonly status = 429;
-  readonly title = 'Too many requests';
   constructor(retryAfterSeconds: number) {
     super(`rate limit reached; retry in ${retryAfterSeconds} s`);
     this.name = 'RateLimitedError';
@@ -58,8 +76,6 @@ export class RateLimitedError extends ApiError {
 
 export class StaleDataError extends ApiError {
   readonly code = 'stale_data';
-  readonly status = 503;
-  readonly title = 'Data is stale';
   constructor(message: string) {
     super(message);
     this.name = 'StaleDataError';
@@ -74,8 +90,6 @@ export class StaleDataError extends ApiError {
  */
 export class UpstreamError extends ApiError {
   readonly code = 'upstream_unavailable';
-  readonly status = 503;
-  readonly title = 'Market data store unavailable';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'UpstreamError';
@@ -85,8 +99,6 @@ export class UpstreamError extends ApiError {
 
 export class ConfigError extends ApiError {
   readonly code = 'config_invalid';
-  readonly status = 500;
-  readonly title = 'Worker misconfigured';
   constructor(readonly issues: string[]) {
     super(`invalid Worker configuration: ${issues.join('; ')}`);
     this.name = 'ConfigError';

@@ -1,19 +1,20 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { UnknownSymbolError } from '@marketpipe/core';
-import { ApiError, ConfigError, NotFoundError, UpstreamError } from '../errors';
+import { ApiError, ConfigError, NotFoundError, PROBLEMS, UpstreamError, type ProblemCode } from '../errors';
 
-/** RFC 9457 problem details; extension members sit beside these. */
+/** RFC 9457 problem details, plus `code`; extension members sit beside these. */
 export interface Problem {
   type: string;
   title: string;
   status: number;
   detail: string;
   instance: string;
+  code: ProblemCode;
 }
 
 interface Described {
-  problem: Omit<Problem, 'instance'>;
+  code: ProblemCode;
+  detail: string;
   /**
    * Worth logging: an upstream failure or a misconfiguration in one line (its detail says it
    * all, and a Redis outage repeats it on every request), a bug with its stack. Never a
@@ -24,12 +25,35 @@ interface Described {
   headers?: Record<string, string>;
 }
 
-const problemType = (code: string) => `urn:marketpipe:problem:${code}`;
+/**
+ * What a problem may echo of the request. A client controls the path and the parameters, so
+ * a 10 KB path must not come back as a 10 KB body (or log line); the start is enough to
+ * recognise it.
+ */
+export const LIMITS = { instance: 256, detail: 512, issues: 10, extension: 128 } as const;
+
+const cap = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+function bounded(extensions: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(extensions)) {
+    if (typeof value === 'string') out[name] = cap(value, LIMITS.extension);
+    else if (name === 'issues' && Array.isArray(value)) {
+      out[name] = (value as { path: string; message: string }[])
+        .slice(0, LIMITS.issues)
+        .map((i) => ({ path: cap(i.path, LIMITS.extension), message: cap(i.message, LIMITS.detail) }));
+    } else out[name] = value;
+  }
+  return out;
+}
+
+export const problemType = (code: ProblemCode) => `urn:marketpipe:problem:${code}`;
 
 function describe(error: unknown): Described {
   if (error instanceof ApiError) {
     return {
-      problem: { type: problemType(error.code), title: error.title, status: error.status, detail: error.message },
+      code: error.code,
+      detail: error.message,
       extensions: error.extensions,
       headers: error.headers,
       log: error instanceof UpstreamError || error instanceof ConfigError ? 'line' : undefined,
@@ -37,34 +61,31 @@ function describe(error: unknown): Described {
   }
   if (error instanceof UnknownSymbolError) {
     return {
-      problem: {
-        type: problemType(error.code),
-        title: 'Unknown symbol',
-        status: 404,
-        detail: `${error.message}; GET /v1/symbols lists the symbols served here`,
-      },
+      code: error.code,
+      detail: `${error.message}; GET /v1/symbols lists the symbols served here`,
       extensions: { symbol: error.symbol },
     };
   }
-  if (error instanceof HTTPException) {
-    return { problem: { type: 'about:blank', title: error.message || 'HTTP error', status: error.status, detail: error.message } };
-  }
   // Anything else is a bug: say so without leaking internals.
-  return {
-    problem: { type: problemType('internal'), title: 'Internal error', status: 500, detail: 'the request failed unexpectedly' },
-    log: 'stack',
-  };
+  return { code: 'internal', detail: 'the request failed unexpectedly', log: 'stack' };
 }
 
-/** The problem+json response for any thrown value; `url` becomes the `instance` member. */
+/** The problem+json response for any thrown value; the path of `url` becomes the `instance` member. */
 export function problemResponse(error: unknown, url: string): Response {
-  const { problem, extensions, headers, log } = describe(error);
-  const instance = new URL(url).pathname;
-  if (log === 'line') console.warn(`${problem.status} ${instance}: ${problem.detail}`);
+  const { code, detail, extensions = {}, headers, log } = describe(error);
+  const { status, title } = PROBLEMS[code];
+  const problem: Problem = {
+    type: problemType(code),
+    title,
+    status,
+    detail: cap(detail, LIMITS.detail),
+    instance: cap(new URL(url).pathname, LIMITS.instance),
+    code,
+  };
+  if (log === 'line') console.warn(`${status} ${problem.instance}: ${problem.detail}`);
   if (log === 'stack') console.error(error);
-  const body = { ...problem, instance, ...extensions } satisfies Problem;
-  return new Response(JSON.stringify(body), {
-    status: problem.status,
+  return new Response(JSON.stringify({ ...problem, ...bounded(extensions) }), {
+    status,
     headers: { ...headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
   });
 }
@@ -73,4 +94,4 @@ export function problemResponse(error: unknown, url: string): Response {
 export const problemJson = (): ErrorHandler => (error, c) => problemResponse(error, c.req.url);
 
 export const problemNotFound = (): NotFoundHandler => (c) =>
-  problemResponse(new NotFoundError(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`), c.req.url);
+  problemResponse(new NotFoundError(`no route for ${c.req.method} ${cap(c.req.path, LIMITS.instance)}`), c.req.url);
