@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { apiKeyAuth, type AuthMode } from './middleware/auth';
+import { methodGuard } from './middleware/method-guard';
 import { problemJson, problemNotFound } from './middleware/problem';
 import { rateLimit } from './middleware/rate-limit';
 import type { ApiPorts, AppEnv } from './ports';
@@ -27,6 +28,9 @@ export function createApp(ports: ApiPorts, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(problemJson());
   app.notFound(problemNotFound());
+
+  // Before auth: a wrong method needs no key and costs no rate limit.
+  app.use('*', methodGuard(() => app.routes));
 
   // Health is public and mounted before the auth middleware, which therefore never sees it.
   app.route('/v1/health', healthRoute({ market: ports.market, staleAfterMs: options.staleAfterMs, now }));

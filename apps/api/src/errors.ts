@@ -8,6 +8,7 @@ export const PROBLEMS = {
   unauthorized: { status: 401, title: 'Missing or invalid API key', when: 'no `Authorization: Bearer <key>` where one is required, or an unknown or revoked key' },
   unknown_symbol: { status: 404, title: 'Unknown symbol', when: 'neither a collected symbol nor a broker alias of one; `symbol` echoes it' },
   not_found: { status: 404, title: 'Not found', when: 'no such route, or no features or signal computed for the symbol yet' },
+  method_not_allowed: { status: 405, title: 'Method not allowed', when: 'a known path with a method it does not serve; `Allow` lists those it does' },
   rate_limited: { status: 429, title: 'Too many requests', when: "the key's (or anonymous address's) budget per minute is spent; see `Retry-After`" },
   internal: { status: 500, title: 'Internal error', when: 'a bug; the detail says nothing more' },
   config_invalid: { status: 500, title: 'Worker misconfigured', when: 'a Worker binding is missing or malformed; the detail names it' },
@@ -25,7 +26,7 @@ export type ProblemStatus = (typeof PROBLEMS)[ProblemCode]['status'];
  */
 export abstract class ApiError extends Error {
   abstract readonly code: ProblemCode;
-  /** extra response headers (WWW-Authenticate, Retry-After) */
+  /** extra response headers (WWW-Authenticate, Retry-After, Allow) */
   headers: Record<string, string> = {};
   /** extension members of the problem object */
   extensions: Record<string, unknown> = {};
@@ -53,6 +54,15 @@ export class NotFoundError extends ApiError {
   constructor(message: string) {
     super(message);
     this.name = 'NotFoundError';
+  }
+}
+
+export class MethodNotAllowedError extends ApiError {
+  readonly code = 'method_not_allowed';
+  constructor(method: string, allowed: readonly string[]) {
+    super(`${method} is not served here; use ${allowed.join(', ')}`);
+    this.name = 'MethodNotAllowedError';
+    this.headers = { allow: allowed.join(', ') };
   }
 }
 
