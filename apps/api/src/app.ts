@@ -1,8 +1,9 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { apiKeyAuth, type AuthMode } from './middleware/auth';
 import { methodGuard } from './middleware/method-guard';
 import { problemJson, problemNotFound } from './middleware/problem';
 import { rateLimit } from './middleware/rate-limit';
+import { serveReference } from './openapi/document';
 import type { ApiPorts, AppEnv } from './ports';
 import { barsRoute } from './routes/bars';
 import { featuresRoute } from './routes/features';
@@ -10,6 +11,7 @@ import { healthRoute } from './routes/health';
 import { signalsRoute } from './routes/signals';
 import { symbolsRoute } from './routes/symbols';
 import { SymbolLookup } from './symbol-lookup';
+import { rejectInvalid } from './validation';
 
 export interface AppOptions {
   auth: AuthMode;
@@ -22,17 +24,18 @@ export interface AppOptions {
  * The API over its ports. The Worker gives it Upstash-backed ports; tests give it the same
  * over the local bridge, or in-memory ones.
  */
-export function createApp(ports: ApiPorts, options: AppOptions): Hono<AppEnv> {
+export function createApp(ports: ApiPorts, options: AppOptions): OpenAPIHono<AppEnv> {
   const now = options.now ?? Date.now;
   const symbols = new SymbolLookup(ports.market, 10_000, now);
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid });
   app.onError(problemJson());
   app.notFound(problemNotFound());
 
   // Before auth: a wrong method needs no key and costs no rate limit.
   app.use('*', methodGuard(() => app.routes));
 
-  // Health is public and mounted before the auth middleware, which therefore never sees it.
+  // Public, and mounted before the auth middleware, which therefore never sees them.
+  serveReference(app, { auth: options.auth });
   app.route('/v1/health', healthRoute({ market: ports.market, staleAfterMs: options.staleAfterMs, now }));
 
   app.use('/v1/*', apiKeyAuth({ store: ports.apiKeys, mode: options.auth }));

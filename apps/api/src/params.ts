@@ -1,15 +1,26 @@
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
 
-/** Request-parameter schemas shared by the routes. */
-export const SymbolParam = z.object({ symbol: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'not a symbol name') });
+/** Request-parameter schemas shared by the routes (validated, and documented in the OpenAPI document). */
+
+const symbolName = z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'not a symbol name');
+
+export const SymbolParam = z.object({
+  symbol: symbolName.openapi({
+    param: { description: 'canonical symbol or a broker alias of one, case-insensitive (`US100.cash` is NAS100)' },
+    example: 'EURUSD',
+  }),
+});
 
 /** `?flag=true|false`, so that `?allowStale=yes` is an error rather than silently false. */
-export const booleanFlag = z
-  .enum(['true', 'false'])
-  .default('false')
-  .transform((v) => v === 'true');
+export const booleanFlag = (description: string) =>
+  z
+    .enum(['true', 'false'])
+    .default('false')
+    .openapi({ description })
+    .transform((v) => v === 'true');
 
 export const symbolList = z
   .string()
   .transform((s) => [...new Set(s.split(',').map((x) => x.trim()).filter(Boolean))])
-  .pipe(z.array(SymbolParam.shape.symbol).min(1, 'name at least one symbol').max(1_000));
+  .pipe(z.array(symbolName).min(1, 'name at least one symbol').max(1_000))
+  .openapi({ type: 'string', description: 'comma-separated symbols or broker aliases, at most 1,000', example: 'EURUSD,XAUUSD' });

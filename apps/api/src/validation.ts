@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import { ValidationError } from './errors';
 
-/** Parses request input at the edge; a failure becomes a 400 problem naming each bad field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
+/**
+ * The routes' validation hook (`defaultHook` of every OpenAPIHono): a failed parse of path,
+ * query or headers becomes a 400 problem naming each bad field, through `app.onError` like
+ * every other error.
+ */
+export function rejectInvalid(result: { success: true } | { success: false; error: z.ZodError }): void {
+  if (result.success) return;
   throw new ValidationError(result.error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message })));
 }

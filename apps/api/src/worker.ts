@@ -1,4 +1,4 @@
-import type { Hono } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createApp } from './app';
 import { loadApiConfig, type WorkerEnv } from './env';
 import { problemResponse } from './middleware/problem';
@@ -6,7 +6,7 @@ import type { AppEnv } from './ports';
 import { upstashPorts } from './upstash/ports';
 
 /** Builds the app over Upstash from the Worker's bindings. */
-export function buildApp(env: WorkerEnv): Hono<AppEnv> {
+export function buildApp(env: WorkerEnv): OpenAPIHono<AppEnv> {
   const config = loadApiConfig(env);
   return createApp(
     upstashPorts({
@@ -21,7 +21,7 @@ export function buildApp(env: WorkerEnv): Hono<AppEnv> {
 
 // One app per isolate (bindings do not change within one): its caches of API keys, symbols
 // and rate-limit blocks then outlive a request.
-let app: Hono<AppEnv> | undefined;
+let app: OpenAPIHono<AppEnv> | undefined;
 
 export default {
   fetch(request, env, ctx) {

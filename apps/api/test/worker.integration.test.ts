@@ -89,6 +89,24 @@ describe('the Worker over the bridge', () => {
     expect((await get('/v1/bars/EURUSD?limit=1')).status).toBe(200);
   });
 
+  it('serves its OpenAPI document and reference page without a key', async () => {
+    const doc = await get('/openapi.json', {});
+    expect(doc.status).toBe(200);
+    expect(await doc.json()).toMatchObject({ openapi: '3.1.0', paths: { '/v1/bars/{symbol}': { get: expect.anything() } } });
+    const page = await get('/docs', {});
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it('answers HEAD without a body and a wrong method with 405', async () => {
+    const head = await worker.fetch('http://api.test/v1/bars/EURUSD?limit=5', { method: 'HEAD', headers: key });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('application/json');
+    expect(await head.text()).toBe('');
+    const post = await worker.fetch('http://api.test/v1/bars/EURUSD', { method: 'POST', headers: key });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+  });
+
   it('rate-limits per key through @upstash/ratelimit', async () => {
     const res = await get('/v1/symbols');
     expect(Number(res.headers.get('ratelimit-limit'))).toBe(600);

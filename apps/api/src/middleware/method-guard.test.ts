@@ -6,6 +6,7 @@ describe('a known path asked with a method it does not serve', () => {
     ['POST', '/v1/bars/EURUSD'],
     ['DELETE', '/v1/signals'],
     ['PUT', '/v1/features/EURUSD'],
+    ['PATCH', '/openapi.json'],
   ])('%s %s is a 405 problem with Allow', async (method, path) => {
     const { request } = await fixture();
     const res = await request(path, { method });
@@ -46,7 +47,7 @@ describe('a known path asked with a method it does not serve', () => {
 });
 
 describe('HEAD', () => {
-  it.each(['/v1/bars/EURUSD', '/v1/features/EURUSD', '/v1/signals', '/v1/symbols'])(
+  it.each(['/v1/bars/EURUSD', '/v1/features/EURUSD', '/v1/signals', '/v1/symbols', '/openapi.json', '/docs'])(
     'is served wherever GET is, with its status and headers and no body: %s',
     async (path) => {
       const { request } = await fixture();

@@ -1,31 +1,52 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { createRoute, z } from '@hono/zod-openapi';
 import { itemFreshness } from '../freshness';
 import { cacheControl } from '../middleware/cache-control';
-import type { AppEnv, MarketDataReader } from '../ports';
-import type { SymbolLookup } from '../symbol-lookup';
-import { parseInput } from '../validation';
+import { BarSchema, FreshnessSchema } from '../openapi/schemas';
+import { KEYED, ok, problems } from '../openapi/responses';
 import { SymbolParam } from '../params';
+import type { MarketDataReader } from '../ports';
+import type { SymbolLookup } from '../symbol-lookup';
+import { router } from './router';
 
 export const MAX_BARS = 5_000;
 
 const Query = z.object({
   // Only the base interval is stored; higher ones will be resampled from it in core.
-  interval: z.enum(['1m']).default('1m'),
-  limit: z.coerce.number().int().min(1).max(MAX_BARS).default(100),
+  interval: z.enum(['1m']).default('1m').openapi({ description: 'bar interval; only 1m is served so far' }),
+  limit: z.coerce.number().int().min(1).max(MAX_BARS).default(100).openapi({ description: 'how many bars, the forming one included' }),
 });
 
-/**
- * `GET /v1/bars/{symbol}?interval=1m&limit=N`: the last N bars, oldest first, the forming
- * bar last, with the freshness of the symbol's data.
- */
+const Bars = z
+  .object({
+    symbol: z.string().openapi({ description: 'the canonical symbol, also when asked by a broker alias', example: 'EURUSD' }),
+    interval: z.enum(['1m']),
+    bars: z.array(BarSchema).openapi({ description: 'oldest first; the forming bar, when there is one, last' }),
+  })
+  .extend(FreshnessSchema.shape)
+  .openapi('Bars');
+
+const route = createRoute({
+  method: 'get',
+  path: '/{symbol}',
+  tags: ['market data'],
+  summary: 'The last N bars of a symbol',
+  description: 'The last `limit` bars, oldest first, the forming bar last, with the freshness of the symbol’s data.',
+  middleware: [cacheControl('private, max-age=1')] as const,
+  request: { params: SymbolParam, query: Query },
+  responses: {
+    200: ok(Bars, 'the bars', 'private, max-age=1'),
+    ...problems(...KEYED, 'invalid_request', 'unknown_symbol'),
+  },
+});
+
+/** `GET /v1/bars/{symbol}?interval=1m&limit=N`. */
 export const barsRoute = (deps: { market: MarketDataReader; symbols: SymbolLookup; staleAfterMs: number; now: () => number }) =>
-  new Hono<AppEnv>().get('/:symbol', cacheControl('private, max-age=1'), async (c) => {
-    const { symbol } = parseInput(SymbolParam, c.req.param());
-    const { interval, limit } = parseInput(Query, c.req.query());
+  router().openapi(route, async (c) => {
+    const { symbol } = c.req.valid('param');
+    const { interval, limit } = c.req.valid('query');
     const spec = await deps.symbols.require(symbol);
     const { bars, updatedAt } = await deps.market.bars(spec.symbol, interval, limit);
     // Without a last-seen time the newest bar's open time is the best (oldest) guess.
     const asOf = updatedAt ?? bars.at(-1)?.ts ?? null;
-    return c.json({ symbol: spec.symbol, interval, bars, ...itemFreshness(asOf, spec, deps.now(), deps.staleAfterMs) });
+    return c.json({ symbol: spec.symbol, interval, bars, ...itemFreshness(asOf, spec, deps.now(), deps.staleAfterMs) }, 200);
   });

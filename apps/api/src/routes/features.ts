@@ -1,12 +1,13 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { createRoute, z } from '@hono/zod-openapi';
 import { NotFoundError } from '../errors';
 import { itemFreshness } from '../freshness';
 import { cacheControl } from '../middleware/cache-control';
+import { FeaturesSchema, FreshnessSchema } from '../openapi/schemas';
+import { KEYED, ok, problems } from '../openapi/responses';
 import { SymbolParam, symbolList } from '../params';
-import type { AppEnv, MarketDataReader } from '../ports';
+import type { MarketDataReader } from '../ports';
 import type { SymbolLookup } from '../symbol-lookup';
-import { parseInput } from '../validation';
+import { router } from './router';
 
 interface Deps {
   market: MarketDataReader;
@@ -15,19 +16,51 @@ interface Deps {
   now: () => number;
 }
 
-const BatchQuery = z.object({ symbols: symbolList.optional() });
+const Item = z.object({ symbol: z.string(), features: FeaturesSchema }).extend(FreshnessSchema.shape).openapi('FeaturesItem');
+const Batch = z
+  .object({
+    items: z.array(Item),
+    missing: z.array(z.string()).openapi({ description: 'symbols asked for that are unknown or have no features yet' }),
+  })
+  .openapi('FeaturesBatch');
+
+const common = {
+  method: 'get' as const,
+  tags: ['market data'],
+  middleware: [cacheControl('private, max-age=1')],
+};
+
+const batchRoute = createRoute({
+  ...common,
+  path: '/',
+  summary: 'The features of several symbols',
+  description: 'Never fails for one symbol: unknown names and symbols without features yet are listed in `missing`.',
+  request: { query: z.object({ symbols: symbolList.optional() }) },
+  responses: {
+    200: ok(Batch, 'the features of each symbol that has some; every symbol when `symbols` is absent', 'private, max-age=1'),
+    ...problems(...KEYED, 'invalid_request'),
+  },
+});
+
+const oneRoute = createRoute({
+  ...common,
+  path: '/{symbol}',
+  summary: 'The features of one symbol',
+  request: { params: SymbolParam },
+  responses: {
+    200: ok(Item, 'its features and their freshness', 'private, max-age=1'),
+    ...problems(...KEYED, 'invalid_request', 'unknown_symbol', 'not_found'),
+  },
+});
 
 /**
  * `GET /v1/features/{symbol}` → `{ symbol, features, ageMs, stale, marketOpen }`;
- * `GET /v1/features?symbols=A,B` → `{ items: [ … ], missing: [ … ] }`, every symbol when
- * `symbols` is absent. A batch never fails for one symbol: unknown names and symbols without
- * features yet are listed in `missing`.
+ * `GET /v1/features?symbols=A,B` → `{ items: [ … ], missing: [ … ] }`.
  */
 export const featuresRoute = (deps: Deps) =>
-  new Hono<AppEnv>()
-    .use(cacheControl('private, max-age=1'))
-    .get('/', async (c) => {
-      const { symbols: requested } = parseInput(BatchQuery, c.req.query());
+  router()
+    .openapi(batchRoute, async (c) => {
+      const { symbols: requested } = c.req.valid('query');
       const registry = await deps.symbols.registry();
       const specs = requested ? requested.map((s) => ({ asked: s, spec: registry.get(s) })) : registry.specs.map((spec) => ({ asked: spec.symbol, spec }));
       const known = specs.flatMap(({ spec }) => (spec ? [spec] : []));
@@ -38,12 +71,12 @@ export const featuresRoute = (deps: Deps) =>
         return latest ? [{ symbol: spec.symbol, features: latest.value, ...itemFreshness(latest.updatedAt, spec, now, deps.staleAfterMs) }] : [];
       });
       const missing = specs.filter(({ spec }) => !spec || !found.has(spec.symbol)).map(({ asked, spec }) => spec?.symbol ?? asked);
-      return c.json({ items, missing });
+      return c.json({ items, missing }, 200);
     })
-    .get('/:symbol', async (c) => {
-      const { symbol } = parseInput(SymbolParam, c.req.param());
+    .openapi(oneRoute, async (c) => {
+      const { symbol } = c.req.valid('param');
       const spec = await deps.symbols.require(symbol);
       const [latest] = await deps.market.features([spec.symbol]);
       if (!latest) throw new NotFoundError(`no features for ${spec.symbol} yet: the collector has not computed any`);
-      return c.json({ symbol: spec.symbol, features: latest.value, ...itemFreshness(latest.updatedAt, spec, deps.now(), deps.staleAfterMs) });
+      return c.json({ symbol: spec.symbol, features: latest.value, ...itemFreshness(latest.updatedAt, spec, deps.now(), deps.staleAfterMs) }, 200);
     });

@@ -1,12 +1,13 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
-import { NotFoundError, StaleDataError } from '../errors';
+import { createRoute, z } from '@hono/zod-openapi';
+import { StaleDataError, NotFoundError } from '../errors';
 import { itemFreshness } from '../freshness';
 import { cacheControl } from '../middleware/cache-control';
+import { SignalItemSchema } from '../openapi/schemas';
+import { KEYED, ok, problems } from '../openapi/responses';
 import { booleanFlag, SymbolParam } from '../params';
-import type { AppEnv, MarketDataReader } from '../ports';
+import type { MarketDataReader } from '../ports';
 import type { SymbolLookup } from '../symbol-lookup';
-import { parseInput } from '../validation';
+import { router } from './router';
 
 interface Deps {
   market: MarketDataReader;
@@ -15,22 +16,56 @@ interface Deps {
   now: () => number;
 }
 
-const ListQuery = z.object({ minScore: z.coerce.number().min(0).max(1).default(0), allowStale: booleanFlag });
-const OneQuery = z.object({ broker: z.string().regex(/^[\w.-]{1,32}$/).optional(), allowStale: booleanFlag });
+const allowStale = booleanFlag('true: also stale signals (see `stale` and `ageMs`); false: never act on an old signal believing it current');
+
+const common = {
+  method: 'get' as const,
+  tags: ['signals'],
+  middleware: [cacheControl('private, max-age=1')],
+};
+
+const listRoute = createRoute({
+  ...common,
+  path: '/',
+  summary: 'The current signals, best score first',
+  request: {
+    query: z.object({ minScore: z.coerce.number().min(0).max(1).default(0).openapi({ type: 'number', description: 'leave out signals scoring less' }), allowStale }),
+  },
+  responses: {
+    200: ok(z.object({ items: z.array(SignalItemSchema) }).openapi('Signals'), 'the signals; stale ones left out unless allowStale=true', 'private, max-age=1'),
+    ...problems(...KEYED, 'invalid_request'),
+  },
+});
+
+const oneRoute = createRoute({
+  ...common,
+  path: '/{symbol}',
+  summary: 'The current signal of one symbol',
+  request: {
+    params: SymbolParam,
+    query: z.object({
+      broker: z
+        .string()
+        .regex(/^[\w.-]{1,32}$/)
+        .optional()
+        .openapi({ description: "a broker (`GET /v1/symbols` lists each symbol's): adds `brokerSymbol`, its name for the symbol", example: 'ftmo' }),
+      allowStale,
+    }),
+  },
+  responses: {
+    200: ok(SignalItemSchema.extend({ brokerSymbol: z.string().optional().openapi({ description: "with `broker`: that broker's name for the symbol" }) }).openapi('SignalOne'), 'the signal', 'private, max-age=1'),
+    ...problems(...KEYED, 'invalid_request', 'unknown_symbol', 'not_found', 'stale_data'),
+  },
+});
 
 /**
  * Signals are refused when stale unless `allowStale=true`: a bot must never act on an old
  * signal believing it current (the seed's "features TTL 2 s" intent, made explicit).
- *
- * `GET /v1/signals?minScore=&allowStale=` → `{ items: [Signal + ageMs, stale, marketOpen] }`,
- * best score first; `GET /v1/signals/{symbol}?broker=&allowStale=` → one, with `brokerSymbol`
- * when a broker is named (its alias, or the canonical name if it has none).
  */
 export const signalsRoute = (deps: Deps) =>
-  new Hono<AppEnv>()
-    .use(cacheControl('private, max-age=1'))
-    .get('/', async (c) => {
-      const { minScore, allowStale } = parseInput(ListQuery, c.req.query());
+  router()
+    .openapi(listRoute, async (c) => {
+      const { minScore, allowStale } = c.req.valid('query');
       const registry = await deps.symbols.registry();
       const now = deps.now();
       const items = (await deps.market.signals()).flatMap(({ symbol, value, updatedAt }) => {
@@ -40,11 +75,11 @@ export const signalsRoute = (deps: Deps) =>
         return fresh.stale && !allowStale ? [] : [{ ...value, ...fresh }];
       });
       items.sort((a, b) => b.score - a.score || a.symbol.localeCompare(b.symbol));
-      return c.json({ items });
+      return c.json({ items }, 200);
     })
-    .get('/:symbol', async (c) => {
-      const { symbol } = parseInput(SymbolParam, c.req.param());
-      const { broker, allowStale } = parseInput(OneQuery, c.req.query());
+    .openapi(oneRoute, async (c) => {
+      const { symbol } = c.req.valid('param');
+      const { broker, allowStale } = c.req.valid('query');
       const registry = await deps.symbols.registry();
       const spec = registry.require(symbol);
       const [latest] = await deps.market.signals([spec.symbol]);
@@ -53,5 +88,5 @@ export const signalsRoute = (deps: Deps) =>
       if (fresh.stale && !allowStale) {
         throw new StaleDataError(`the ${spec.symbol} signal is ${fresh.ageMs ?? 'of unknown age'} ms old; add allowStale=true to get it anyway`);
       }
-      return c.json({ ...latest.value, ...fresh, ...(broker ? { brokerSymbol: registry.brokerSymbol(spec.symbol, broker) } : {}) });
+      return c.json({ ...latest.value, ...fresh, ...(broker ? { brokerSymbol: registry.brokerSymbol(spec.symbol, broker) } : {}) }, 200);
     });

@@ -1,13 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridge, type RunningBridge } from '@marketpipe/bridge';
-import { loadConfig, startCollector } from '@marketpipe/collector';
-import { redisKeys } from '@marketpipe/core';
 import { eventually, startApiWorker, startPrivateRedis, type PrivateRedis, type RunningApiWorker } from '@marketpipe/testkit';
+import { seedMarket } from './seed';
 
 /**
  * "Nothing lost, whatever fails": the Worker as deployed (workerd, via wrangler) in front of
@@ -26,29 +24,8 @@ let worker: RunningApiWorker;
 let dir: string;
 const bridgeLogs: string[] = [];
 
-/** What the Worker reads, written by the collector's own code (one sim cycle), and an API key. */
-async function seed(): Promise<void> {
-  const config = loadConfig({
-    PROVIDERS: 'sim',
-    SYMBOLS: 'EURUSD',
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: prefix,
-    DATABASE_URL: `file:${join(dir, 'history.db')}`,
-    BACKFILL_HOURS: '1',
-    LOG_LEVEL: 'silent',
-  });
-  const collector = await startCollector(config, { healthServer: false, autoStart: false });
-  try {
-    await collector.runCycle();
-  } finally {
-    await collector.stop();
-  }
-  const admin = createClient({ url: redis.url });
-  await admin.connect();
-  const record = { name: 'outage', createdAt: Date.now(), revoked: false };
-  await admin.hSet(redisKeys(prefix).apiKeys, createHash('sha256').update(apiKey).digest('hex'), JSON.stringify(record));
-  await admin.close();
-}
+/** What the Worker reads (one collector cycle) and the API key, into the current Redis. */
+const seed = () => seedMarket({ redisUrl: redis.url, prefix, dir, apiKey });
 
 async function timedGet(path: string) {
   const t0 = performance.now();
