@@ -65,7 +65,11 @@ export interface Caller {
   name: string;
 }
 
-/** Hono's environment for this app: what middleware hands to routes. */
+/** Hono's environment for this app: what middleware hands to routes, and routes to middleware. */
 export interface AppEnv {
-  Variables: { caller: Caller | null };
+  Variables: {
+    caller: Caller | null;
+    /** what the response's data is a version of (`setVersion`), for the ETag middleware */
+    version?: string;
+  };
 }

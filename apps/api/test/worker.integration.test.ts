@@ -100,7 +100,7 @@ describe('the Worker over the bridge', () => {
   it('answers HEAD without a body and a wrong method with 405', async () => {
     const head = await worker.fetch('http://api.test/v1/bars/EURUSD?limit=5', { method: 'HEAD', headers: key });
     expect(head.status).toBe(200);
-    expect(head.headers.get('content-type')).toBe('application/json');
+    expect(head.headers.get('etag')).toMatch(/^W\//);
     expect(await head.text()).toBe('');
     const post = await worker.fetch('http://api.test/v1/bars/EURUSD', { method: 'POST', headers: key });
     expect(post.status).toBe(405);
@@ -135,6 +135,19 @@ describe('with other bindings', () => {
     const all = (await (await app.request('/v1/signals?allowStale=true')).json()) as { items: unknown[] };
     expect(all.items).toHaveLength(2);
     expect(all.items).toContainEqual(expect.objectContaining(inject('fixtureSignal')));
+  });
+
+  it('answers 304 to a current ETag of data read through the binary reader', async () => {
+    // The frozen collector's data does not change, so neither does its tag.
+    const app = buildApp({ ...base, API_AUTH: 'optional', REDIS_PREFIX: inject('fixturePrefix') });
+    for (const path of ['/v1/bars/EURUSD?limit=50', '/v1/features?symbols=EURUSD', '/v1/signals/EURUSD?allowStale=true']) {
+      const first = await app.request(path);
+      expect(first.status, path).toBe(200);
+      const tag = first.headers.get('etag');
+      const again = await app.request(path, { headers: { 'if-none-match': tag! } });
+      expect(again.status, path).toBe(304);
+      expect(await again.text(), path).toBe('');
+    }
   });
 
   it('reports 503 on health when no collector writes under the prefix', async () => {

@@ -95,6 +95,16 @@ describe('GET /openapi.json', () => {
     );
   });
 
+  it('documents the ETag and If-None-Match of bars, features and signals', async () => {
+    const { doc } = await load();
+    for (const path of ['/v1/bars/{symbol}', '/v1/features', '/v1/features/{symbol}', '/v1/signals', '/v1/signals/{symbol}']) {
+      const { get } = doc.paths[path]!;
+      expect(get.parameters?.map((p) => `${p.in} ${p.name}`), path).toContain('header If-None-Match');
+      expect(Object.keys(get.responses['200']!.headers ?? {}), path).toContain('ETag');
+      expect(get.responses['304'], path).toBeDefined();
+    }
+  });
+
   it('describes the problem object and every problem code', async () => {
     const { doc } = await load();
     const problem = doc.components.schemas.Problem as { required: string[]; properties: { code: { enum: string[] } } };

@@ -28,6 +28,9 @@ Requests are rate-limited per key (\`RateLimit-*\` headers; 429 with \`Retry-Aft
 **Freshness.** Each item carries \`ageMs\` (since the collector last polled the symbol), \`stale\`
 and \`marketOpen\`. Data changes every second: \`Cache-Control: private, max-age=1\`.
 
+**Conditional requests.** Bars, features and signals carry a weak \`ETag\` derived from the data's
+timestamps (not from \`ageMs\`); send it back in \`If-None-Match\` for a 304 without a body while it is current.
+
 **HTTP.** \`HEAD\` is served wherever \`GET\` is. A known path asked with another method is a 405
 problem with \`Allow\`; \`OPTIONS\` answers 204 with \`Allow\`.
 

@@ -1,4 +1,4 @@
-import type { z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { PROBLEMS, type ProblemCode } from '../errors';
 import { ProblemSchema } from './schemas';
 
@@ -42,11 +42,25 @@ export function problems(...codes: ProblemCode[]) {
   );
 }
 
-/** A 200 with a JSON body; `keyed` routes also carry the rate-limit headers. */
-export function ok<T extends z.ZodType>(schema: T, description: string, cacheControl: string, { keyed = true } = {}) {
+/** A 200 with a JSON body; `keyed` routes also carry the rate-limit headers, `versioned` ones an ETag. */
+export function ok<T extends z.ZodType>(schema: T, description: string, cacheControl: string, { keyed = true, versioned = false } = {}) {
   return {
     description,
-    headers: { 'Cache-Control': header(cacheControl), ...(keyed ? RATE_LIMIT_HEADERS : {}) },
+    headers: {
+      'Cache-Control': header(cacheControl),
+      ...(versioned ? { ETag: header('weak validator of the data (not of ageMs); send it back in If-None-Match') } : {}),
+      ...(keyed ? RATE_LIMIT_HEADERS : {}),
+    },
     content: { 'application/json': { schema } },
   };
 }
+
+export const NOT_MODIFIED = {
+  description: 'Not Modified: If-None-Match names the current ETag; no body',
+  headers: { ETag: header('the current tag'), 'Cache-Control': header('as the 200'), ...RATE_LIMIT_HEADERS },
+};
+
+/** The conditional-request header of the routes that send an ETag. */
+export const ConditionalHeaders = z.object({
+  'If-None-Match': z.string().optional().openapi({ description: 'an ETag from an earlier response: 304 without a body while it is current' }),
+});

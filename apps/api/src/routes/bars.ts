@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { itemFreshness } from '../freshness';
 import { cacheControl } from '../middleware/cache-control';
+import { etag, setVersion } from '../middleware/etag';
 import { BarSchema, FreshnessSchema } from '../openapi/schemas';
-import { KEYED, ok, problems } from '../openapi/responses';
+import { ConditionalHeaders, KEYED, NOT_MODIFIED, ok, problems } from '../openapi/responses';
 import { SymbolParam } from '../params';
 import type { MarketDataReader } from '../ports';
 import type { SymbolLookup } from '../symbol-lookup';
@@ -31,10 +32,11 @@ const route = createRoute({
   tags: ['market data'],
   summary: 'The last N bars of a symbol',
   description: 'The last `limit` bars, oldest first, the forming bar last, with the freshness of the symbol’s data.',
-  middleware: [cacheControl('private, max-age=1')] as const,
-  request: { params: SymbolParam, query: Query },
+  middleware: [etag(), cacheControl('private, max-age=1')] as const,
+  request: { params: SymbolParam, query: Query, headers: ConditionalHeaders },
   responses: {
-    200: ok(Bars, 'the bars', 'private, max-age=1'),
+    200: ok(Bars, 'the bars', 'private, max-age=1', { versioned: true }),
+    304: NOT_MODIFIED,
     ...problems(...KEYED, 'invalid_request', 'unknown_symbol'),
   },
 });
@@ -48,5 +50,8 @@ export const barsRoute = (deps: { market: MarketDataReader; symbols: SymbolLooku
     const { bars, updatedAt } = await deps.market.bars(spec.symbol, interval, limit);
     // Without a last-seen time the newest bar's open time is the best (oldest) guess.
     const asOf = updatedAt ?? bars.at(-1)?.ts ?? null;
-    return c.json({ symbol: spec.symbol, interval, bars, ...itemFreshness(asOf, spec, deps.now(), deps.staleAfterMs) }, 200);
+    const fresh = itemFreshness(asOf, spec, deps.now(), deps.staleAfterMs);
+    const newest = bars.at(-1);
+    setVersion(c, [bars.length, bars[0]?.ts, newest && Object.values(newest), asOf, fresh.stale, fresh.marketOpen]);
+    return c.json({ symbol: spec.symbol, interval, bars, ...fresh }, 200);
   });

@@ -2,8 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { NotFoundError } from '../errors';
 import { itemFreshness } from '../freshness';
 import { cacheControl } from '../middleware/cache-control';
+import { etag, setVersion } from '../middleware/etag';
 import { FeaturesSchema, FreshnessSchema } from '../openapi/schemas';
-import { KEYED, ok, problems } from '../openapi/responses';
+import { ConditionalHeaders, KEYED, NOT_MODIFIED, ok, problems } from '../openapi/responses';
 import { SymbolParam, symbolList } from '../params';
 import type { MarketDataReader } from '../ports';
 import type { SymbolLookup } from '../symbol-lookup';
@@ -27,7 +28,7 @@ const Batch = z
 const common = {
   method: 'get' as const,
   tags: ['market data'],
-  middleware: [cacheControl('private, max-age=1')],
+  middleware: [etag(), cacheControl('private, max-age=1')],
 };
 
 const batchRoute = createRoute({
@@ -35,9 +36,10 @@ const batchRoute = createRoute({
   path: '/',
   summary: 'The features of several symbols',
   description: 'Never fails for one symbol: unknown names and symbols without features yet are listed in `missing`.',
-  request: { query: z.object({ symbols: symbolList.optional() }) },
+  request: { query: z.object({ symbols: symbolList.optional() }), headers: ConditionalHeaders },
   responses: {
-    200: ok(Batch, 'the features of each symbol that has some; every symbol when `symbols` is absent', 'private, max-age=1'),
+    200: ok(Batch, 'the features of each symbol that has some; every symbol when `symbols` is absent', 'private, max-age=1', { versioned: true }),
+    304: NOT_MODIFIED,
     ...problems(...KEYED, 'invalid_request'),
   },
 });
@@ -46,9 +48,10 @@ const oneRoute = createRoute({
   ...common,
   path: '/{symbol}',
   summary: 'The features of one symbol',
-  request: { params: SymbolParam },
+  request: { params: SymbolParam, headers: ConditionalHeaders },
   responses: {
-    200: ok(Item, 'its features and their freshness', 'private, max-age=1'),
+    200: ok(Item, 'its features and their freshness', 'private, max-age=1', { versioned: true }),
+    304: NOT_MODIFIED,
     ...problems(...KEYED, 'invalid_request', 'unknown_symbol', 'not_found'),
   },
 });
@@ -71,6 +74,7 @@ export const featuresRoute = (deps: Deps) =>
         return latest ? [{ symbol: spec.symbol, features: latest.value, ...itemFreshness(latest.updatedAt, spec, now, deps.staleAfterMs) }] : [];
       });
       const missing = specs.filter(({ spec }) => !spec || !found.has(spec.symbol)).map(({ asked, spec }) => spec?.symbol ?? asked);
+      setVersion(c, [items.map((i) => [i.symbol, i.features.computedAt, found.get(i.symbol)?.updatedAt, i.stale, i.marketOpen]), missing]);
       return c.json({ items, missing }, 200);
     })
     .openapi(oneRoute, async (c) => {
@@ -78,5 +82,7 @@ export const featuresRoute = (deps: Deps) =>
       const spec = await deps.symbols.require(symbol);
       const [latest] = await deps.market.features([spec.symbol]);
       if (!latest) throw new NotFoundError(`no features for ${spec.symbol} yet: the collector has not computed any`);
-      return c.json({ symbol: spec.symbol, features: latest.value, ...itemFreshness(latest.updatedAt, spec, deps.now(), deps.staleAfterMs) }, 200);
+      const fresh = itemFreshness(latest.updatedAt, spec, deps.now(), deps.staleAfterMs);
+      setVersion(c, [spec.symbol, latest.value.computedAt, latest.updatedAt, fresh.stale, fresh.marketOpen]);
+      return c.json({ symbol: spec.symbol, features: latest.value, ...fresh }, 200);
     });

@@ -2,8 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { StaleDataError, NotFoundError } from '../errors';
 import { itemFreshness } from '../freshness';
 import { cacheControl } from '../middleware/cache-control';
+import { etag, setVersion } from '../middleware/etag';
 import { SignalItemSchema } from '../openapi/schemas';
-import { KEYED, ok, problems } from '../openapi/responses';
+import { ConditionalHeaders, KEYED, NOT_MODIFIED, ok, problems } from '../openapi/responses';
 import { booleanFlag, SymbolParam } from '../params';
 import type { MarketDataReader } from '../ports';
 import type { SymbolLookup } from '../symbol-lookup';
@@ -21,7 +22,7 @@ const allowStale = booleanFlag('true: also stale signals (see `stale` and `ageMs
 const common = {
   method: 'get' as const,
   tags: ['signals'],
-  middleware: [cacheControl('private, max-age=1')],
+  middleware: [etag(), cacheControl('private, max-age=1')],
 };
 
 const listRoute = createRoute({
@@ -30,9 +31,11 @@ const listRoute = createRoute({
   summary: 'The current signals, best score first',
   request: {
     query: z.object({ minScore: z.coerce.number().min(0).max(1).default(0).openapi({ type: 'number', description: 'leave out signals scoring less' }), allowStale }),
+    headers: ConditionalHeaders,
   },
   responses: {
-    200: ok(z.object({ items: z.array(SignalItemSchema) }).openapi('Signals'), 'the signals; stale ones left out unless allowStale=true', 'private, max-age=1'),
+    200: ok(z.object({ items: z.array(SignalItemSchema) }).openapi('Signals'), 'the signals; stale ones left out unless allowStale=true', 'private, max-age=1', { versioned: true }),
+    304: NOT_MODIFIED,
     ...problems(...KEYED, 'invalid_request'),
   },
 });
@@ -51,9 +54,13 @@ const oneRoute = createRoute({
         .openapi({ description: "a broker (`GET /v1/symbols` lists each symbol's): adds `brokerSymbol`, its name for the symbol", example: 'ftmo' }),
       allowStale,
     }),
+    headers: ConditionalHeaders,
   },
   responses: {
-    200: ok(SignalItemSchema.extend({ brokerSymbol: z.string().optional().openapi({ description: "with `broker`: that broker's name for the symbol" }) }).openapi('SignalOne'), 'the signal', 'private, max-age=1'),
+    200: ok(SignalItemSchema.extend({ brokerSymbol: z.string().optional().openapi({ description: "with `broker`: that broker's name for the symbol" }) }).openapi('SignalOne'), 'the signal', 'private, max-age=1', {
+      versioned: true,
+    }),
+    304: NOT_MODIFIED,
     ...problems(...KEYED, 'invalid_request', 'unknown_symbol', 'not_found', 'stale_data'),
   },
 });
@@ -68,14 +75,15 @@ export const signalsRoute = (deps: Deps) =>
       const { minScore, allowStale } = c.req.valid('query');
       const registry = await deps.symbols.registry();
       const now = deps.now();
-      const items = (await deps.market.signals()).flatMap(({ symbol, value, updatedAt }) => {
+      const served = (await deps.market.signals()).flatMap(({ symbol, value, updatedAt }) => {
         const spec = registry.get(symbol);
         if (!spec || value.score < minScore) return [];
         const fresh = itemFreshness(updatedAt, spec, now, deps.staleAfterMs);
-        return fresh.stale && !allowStale ? [] : [{ ...value, ...fresh }];
+        return fresh.stale && !allowStale ? [] : [{ item: { ...value, ...fresh }, updatedAt }];
       });
-      items.sort((a, b) => b.score - a.score || a.symbol.localeCompare(b.symbol));
-      return c.json({ items }, 200);
+      served.sort((a, b) => b.item.score - a.item.score || a.item.symbol.localeCompare(b.item.symbol));
+      setVersion(c, served.map(({ item, updatedAt }) => [item.symbol, item.computedAt, updatedAt, item.stale, item.marketOpen]));
+      return c.json({ items: served.map(({ item }) => item) }, 200);
     })
     .openapi(oneRoute, async (c) => {
       const { symbol } = c.req.valid('param');
@@ -88,5 +96,7 @@ export const signalsRoute = (deps: Deps) =>
       if (fresh.stale && !allowStale) {
         throw new StaleDataError(`the ${spec.symbol} signal is ${fresh.ageMs ?? 'of unknown age'} ms old; add allowStale=true to get it anyway`);
       }
-      return c.json({ ...latest.value, ...fresh, ...(broker ? { brokerSymbol: registry.brokerSymbol(spec.symbol, broker) } : {}) }, 200);
+      const brokerSymbol = broker === undefined ? undefined : registry.brokerSymbol(spec.symbol, broker);
+      setVersion(c, [spec.symbol, latest.value.computedAt, latest.updatedAt, fresh.stale, fresh.marketOpen, brokerSymbol]);
+      return c.json({ ...latest.value, ...fresh, ...(brokerSymbol === undefined ? {} : { brokerSymbol }) }, 200);
     });

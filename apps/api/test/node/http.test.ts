@@ -60,10 +60,26 @@ describe('the reference', () => {
 
 describe('HTTP semantics on the wire', () => {
   it('answers HEAD with the headers of GET and no body', async () => {
+    const get = await worker.fetch('/v1/bars/EURUSD?limit=5', { headers: auth });
     const head = await worker.fetch('/v1/bars/EURUSD?limit=5', { method: 'HEAD', headers: auth });
     expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBe(get.headers.get('etag'));
     expect(head.headers.get('content-type')).toBe('application/json');
     expect(await head.text()).toBe('');
+  });
+
+  it('answers a current If-None-Match with 304 and no body, and a stale one with the data', async () => {
+    for (const path of ['/v1/bars/EURUSD?limit=5', '/v1/features/EURUSD', '/v1/signals?allowStale=true']) {
+      const first = await worker.fetch(path, { headers: auth });
+      expect(first.status, path).toBe(200);
+      const tag = first.headers.get('etag')!;
+      const again = await worker.fetch(path, { headers: { ...auth, 'if-none-match': tag } });
+      expect(again.status, path).toBe(304);
+      expect(again.headers.get('etag'), path).toBe(tag);
+      expect(await again.text(), path).toBe('');
+      const other = await worker.fetch(path, { headers: { ...auth, 'if-none-match': 'W/"0000000000000000"' } });
+      expect(other.status, path).toBe(200);
+    }
   });
 
   it('answers a wrong method on a known path with 405 and Allow, before auth', async () => {
