@@ -66,7 +66,9 @@ describe('log lines during a provider outage', () => {
     // back, and the breaker: open, then per probe (2 s backoff, doubling) half-open and open or closed.
     const probes = byMsg.get('circuit breaker half_open') ?? 0;
     expect(probes).toBeGreaterThanOrEqual(1);
-    expect(probes).toBeLessThanOrEqual(Math.ceil(Math.log2((OUTAGE_MS + 10_000) / 2_000)) + 1);
+    // The probe delays (cockatiel's decorrelated jitter) add up to about 1.4 s × 2^n after n
+    // probes, so a 10–20 s outage sees 4 or 5; one per cycle would be 10 or more.
+    expect(probes).toBeLessThanOrEqual(6);
     expect(Object.fromEntries(byMsg)).toEqual({
       'provider requests failing': 1,
       'provider answering again': 1,
