@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { apiKeyAuth, type AuthMode } from './middleware/auth';
+import { corsFor } from './middleware/cors';
 import { methodGuard } from './middleware/method-guard';
 import { problemJson, problemNotFound } from './middleware/problem';
 import { rateLimit } from './middleware/rate-limit';
@@ -17,6 +18,8 @@ export interface AppOptions {
   auth: AuthMode;
   /** data older than this while the market is open is `stale` (STALE_AFTER_MS) */
   staleAfterMs: number;
+  /** browser origins allowed by CORS (`*` for any); none by default (CORS_ORIGINS) */
+  corsOrigins?: readonly string[];
   now?: () => number;
 }
 
@@ -31,7 +34,8 @@ export function createApp(ports: ApiPorts, options: AppOptions): OpenAPIHono<App
   app.onError(problemJson());
   app.notFound(problemNotFound());
 
-  // Before auth: a wrong method needs no key and costs no rate limit.
+  // Before everything else: a preflight or a wrong method needs no key and no rate limit.
+  if (options.corsOrigins?.length) app.use('*', corsFor(options.corsOrigins));
   app.use('*', methodGuard(() => app.routes));
 
   // Public, and mounted before the auth middleware, which therefore never sees them.

@@ -11,7 +11,12 @@ export interface WorkerEnv {
   REDIS_PREFIX?: string;
   STALE_AFTER_MS?: string;
   RATE_LIMIT_PER_MINUTE?: string;
+  /** comma-separated browser origins allowed by CORS, `*` for any; none by default */
+  CORS_ORIGINS?: string;
 }
+
+/** `https://app.example.com` exactly: an origin is scheme, host and port, nothing more. */
+const origin = z.string().refine((s) => s === '*' || URL.parse(s)?.origin === s, 'not an origin (scheme://host[:port]) or *');
 
 const EnvSchema = z.object({
   UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/ }),
@@ -20,6 +25,11 @@ const EnvSchema = z.object({
   REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
   STALE_AFTER_MS: z.coerce.number().int().positive().default(5_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(origin)),
 });
 
 export type ApiConfig = z.infer<typeof EnvSchema>;

@@ -32,7 +32,8 @@ and \`marketOpen\`. Data changes every second: \`Cache-Control: private, max-age
 timestamps (not from \`ageMs\`); send it back in \`If-None-Match\` for a 304 without a body while it is current.
 
 **HTTP.** \`HEAD\` is served wherever \`GET\` is. A known path asked with another method is a 405
-problem with \`Allow\`; \`OPTIONS\` answers 204 with \`Allow\`.
+problem with \`Allow\`; \`OPTIONS\` answers 204 with \`Allow\`. CORS is off unless the deployment
+sets \`CORS_ORIGINS\`.
 
 **Errors** are \`application/problem+json\` (RFC 9457) with a \`code\`:
 

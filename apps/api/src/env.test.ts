@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { loadApiConfig } from './env';
+import { ConfigError } from './errors';
+
+const base = { UPSTASH_REDIS_REST_URL: 'https://example.upstash.io', UPSTASH_REDIS_REST_TOKEN: 't' };
+
+describe('CORS_ORIGINS', () => {
+  it('is empty by default: no CORS', () => {
+    expect(loadApiConfig(base).CORS_ORIGINS).toEqual([]);
+  });
+
+  it('takes a comma-separated list of origins, or *', () => {
+    expect(loadApiConfig({ ...base, CORS_ORIGINS: 'https://a.example, http://localhost:5173' }).CORS_ORIGINS).toEqual(['https://a.example', 'http://localhost:5173']);
+    expect(loadApiConfig({ ...base, CORS_ORIGINS: '*' }).CORS_ORIGINS).toEqual(['*']);
+  });
+
+  it.each(['https://a.example/', 'https://a.example/app', 'a.example', 'https://a.example,nope'])('refuses %s, naming the variable', (value) => {
+    expect(() => loadApiConfig({ ...base, CORS_ORIGINS: value })).toThrow(ConfigError);
+    expect(() => loadApiConfig({ ...base, CORS_ORIGINS: value })).toThrow(/CORS_ORIGINS\.\d+: not an origin/);
+  });
+});
