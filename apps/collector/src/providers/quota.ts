@@ -67,6 +67,8 @@ export class QuotaStore {
   /** per quota key: the count Redis last reported, and what was spent since without Redis */
   readonly #known = new Map<string, number>();
   readonly #offline = new Map<string, number>();
+  /** when each key's window ends: counts of ended windows are forgotten (one new key a minute) */
+  readonly #ends = new Map<string, number>();
   readonly #onOffline: ((offline: boolean) => void) | undefined;
   #isOffline = false;
 
@@ -84,6 +86,8 @@ export class QuotaStore {
   async tryAcquire(provider: string, limits: readonly QuotaLimit[], now: number): Promise<boolean> {
     if (limits.length === 0) return true;
     const keys = limits.map((l) => this.#keys.quota(provider, windowId(l.window, now)));
+    this.#forgetEnded(now);
+    limits.forEach((l, i) => this.#ends.set(keys[i]!, windowEnd(l.window, now)));
     const offline = keys.map((k) => this.#offline.get(k) ?? 0);
     const args = [
       ...limits.flatMap((l) => [String(l.limit), String(windowEnd(l.window, now) + 1_000)]),
@@ -124,6 +128,16 @@ export class QuotaStore {
     if (used.some((u, i) => u >= limits[i]!.limit)) return false;
     for (const k of keys) this.#offline.set(k, (this.#offline.get(k) ?? 0) + 1);
     return true;
+  }
+
+  #forgetEnded(now: number): void {
+    if (this.#ends.size < 64) return;
+    for (const [key, end] of this.#ends) {
+      if (end > now) continue;
+      this.#ends.delete(key);
+      this.#known.delete(key);
+      this.#offline.delete(key);
+    }
   }
 
   #setOffline(offline: boolean): void {

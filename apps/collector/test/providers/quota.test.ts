@@ -98,3 +98,13 @@ describe('QuotaStore while Redis is unreachable', () => {
     expect(grants).toEqual([true, true, true, true, false, false]);
   });
 });
+
+describe('QuotaStore memory', () => {
+  it('forgets the counts of windows that ended, so a long run does not grow one entry a minute', async () => {
+    const quota = new QuotaStore({ redis: { eval: () => Promise.reject(new Error('offline')), get: async () => null }, keys });
+    const limits = [{ window: 'minute' as const, limit: 1_000 }];
+    for (let m = 0; m < 500; m++) await quota.tryAcquire('polygon', limits, NOW + m * 60_000);
+    expect(quota.spent('polygon', limits, NOW + 499 * 60_000), 'the current window is kept').toEqual([1]);
+    expect(quota.spent('polygon', limits, NOW), 'an ended window is forgotten').toEqual([0]);
+  });
+});
