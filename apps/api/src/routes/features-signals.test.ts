@@ -85,3 +85,21 @@ describe('GET /v1/signals', () => {
     expect((await get(`/v1/signals?${query}`)).status).toBe(400);
   });
 });
+
+describe('GET /v1/signals/{symbol}?broker=', () => {
+  it('answers an unknown broker with a 400 naming the known ones', async () => {
+    const res = await get('/v1/signals/NAS100?broker=nosuchbroker');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      code: 'invalid_request',
+      detail: 'broker: unknown broker "nosuchbroker"; known brokers: ftmo, icmarkets, oanda',
+      issues: [{ path: 'broker', message: 'unknown broker "nosuchbroker"; known brokers: ftmo, icmarkets, oanda' }],
+    });
+  });
+
+  it('gives the canonical name for a known broker without an alias for this symbol', async () => {
+    market.specs = market.specs.map((s) => (s.symbol === 'NAS100' ? { ...s, brokers: { ftmo: 'US100.cash' } } : s));
+    const body = await (await get('/v1/signals/NAS100?broker=icmarkets')).json();
+    expect(body).toMatchObject({ symbol: 'NAS100', brokerSymbol: 'NAS100' });
+  });
+});

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { StaleDataError, NotFoundError } from '../errors';
+import { StaleDataError, NotFoundError, ValidationError } from '../errors';
 import { itemFreshness } from '../freshness';
 import { cacheControl } from '../middleware/cache-control';
 import { etag, setVersion } from '../middleware/etag';
@@ -90,6 +90,10 @@ export const signalsRoute = (deps: Deps) =>
       const { broker, allowStale } = c.req.valid('query');
       const registry = await deps.symbols.registry();
       const spec = registry.require(symbol);
+      const brokers = [...new Set(registry.specs.flatMap((s) => Object.keys(s.brokers)))].sort();
+      if (broker !== undefined && !brokers.includes(broker)) {
+        throw new ValidationError([{ path: 'broker', message: `unknown broker "${broker}"; known brokers: ${brokers.join(', ') || 'none'}` }]);
+      }
       const [latest] = await deps.market.signals([spec.symbol]);
       if (!latest) throw new NotFoundError(`no signal for ${spec.symbol} yet`);
       const fresh = itemFreshness(latest.updatedAt, spec, deps.now(), deps.staleAfterMs);
