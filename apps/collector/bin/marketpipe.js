@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // Help and usage mistakes are answered from src/cli/usage.ts alone, which Node 24 loads with
 // its own type stripping: no tsx, no command module, no dependency. Only a command that will
-// run registers tsx (the sources run as they are, no build step that could go stale) and
-// imports its own module.
-// Node 24 strips types itself; an older Node (outside npm/npx, which use the pinned Node 24)
-// gets tsx first: slower, but the same CLI.
+// run registers tsx (the sources run as they are: no build step that could go stale) and
+// imports its own module. An older Node (run directly, not through npm/npx, which use the
+// pinned Node 24) cannot strip types, so it gets tsx first: slower, the same CLI.
 let tsx = false;
 async function registerTsx() {
   if (tsx) return;
