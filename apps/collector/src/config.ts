@@ -10,7 +10,7 @@ const optionalKey = z
   .optional()
   .transform((s) => (s && s.trim() ? s.trim() : undefined));
 
-/** Every environment variable the collector reads (DESIGN §6); `.env.example` documents them. */
+/** Every environment variable the collector reads (docs/architecture.md §6); `.env.example` documents them. */
 export const ConfigSchema = z.object({
   PROVIDERS: csv
     .default(['yahoo', 'twelvedata', 'polygon', 'alphavantage'])

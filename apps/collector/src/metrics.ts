@@ -39,7 +39,7 @@ export class CollectorMetrics {
   });
   readonly rejects = new Counter({
     name: 'marketpipe_rejects_total',
-    help: 'Bars or payloads refused, by reason code (DESIGN §2) and provider',
+    help: 'Bars or payloads refused, by reason code (docs/architecture.md §2) and provider',
     labelNames: ['reason', 'provider'] as const,
     registers: [this.registry],
   });
