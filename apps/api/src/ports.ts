@@ -45,8 +45,6 @@ export interface RateLimitDecision {
   remaining: number;
   /** ms since epoch when the window resets */
   reset: number;
-  /** work to finish after the response (analytics, sync); hand it to waitUntil */
-  pending?: Promise<unknown>;
 }
 
 export interface RateLimiter {

@@ -107,7 +107,7 @@ describe('the Worker over the bridge', () => {
     expect(post.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
   });
 
-  it('rate-limits per key through @upstash/ratelimit', async () => {
+  it('rate-limits per key in Redis', async () => {
     const res = await get('/v1/symbols');
     expect(Number(res.headers.get('ratelimit-limit'))).toBe(600);
     expect(Number(res.headers.get('ratelimit-remaining'))).toBeLessThan(600);

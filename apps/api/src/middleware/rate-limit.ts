@@ -12,7 +12,6 @@ export const rateLimit =
     const caller = c.get('caller');
     const id = caller ? `key:${caller.keyHash}` : `anon:${c.req.header('cf-connecting-ip') ?? 'local'}`;
     const decision = await limiter.limit(id);
-    if (decision.pending) waitUntil(c, decision.pending);
     const resetSeconds = Math.max(0, Math.ceil((decision.reset - now()) / 1000));
     const headers = {
       'ratelimit-limit': String(decision.limit),
@@ -27,12 +26,3 @@ export const rateLimit =
     await next();
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
   };
-
-/** `c.executionCtx` throws outside a Worker (plain `app.request()` tests): then just let it run. */
-function waitUntil(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }, pending: Promise<unknown>): void {
-  try {
-    c.executionCtx.waitUntil(pending);
-  } catch {
-    pending.catch(() => undefined);
-  }
-}

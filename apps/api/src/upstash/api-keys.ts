@@ -1,8 +1,7 @@
-import type { Redis } from '@upstash/redis/cloudflare';
 import { decodeApiKeyRecord, type ApiKeyRecord } from '@marketpipe/core';
 import { TtlCache } from '../cache';
 import type { ApiKeyStore } from '../ports';
-import { viaRest } from './rest-failure';
+import { textOf, type BinaryPipeline } from './binary-pipeline';
 
 /**
  * API keys in the `md:v1:apikeys` hash (sha256 hex → JSON record), cached per isolate for a
@@ -13,7 +12,7 @@ export class UpstashApiKeyStore implements ApiKeyStore {
   readonly #cache: TtlCache<string, ApiKeyRecord | null>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: BinaryPipeline,
     private readonly hashKey: string,
     ttlMs = 5_000,
   ) {
@@ -22,8 +21,8 @@ export class UpstashApiKeyStore implements ApiKeyStore {
 
   find(keyHash: string): Promise<ApiKeyRecord | null> {
     return this.#cache.get(keyHash, async () => {
-      const value = await viaRest('API key lookup', () => this.redis.hget<unknown>(this.hashKey, keyHash));
-      return decodeApiKeyRecord(value);
+      const [record] = await this.redis.exec('API key lookup', [['HGET', this.hashKey, keyHash]]);
+      return decodeApiKeyRecord(textOf(record));
     });
   }
 }

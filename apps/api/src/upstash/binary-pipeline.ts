@@ -4,10 +4,8 @@ import { REST_TIMEOUT_MS, restFailure, whyThrown } from './rest-failure';
 /** A reply with every string as its raw bytes. */
 export type BinaryReply = Uint8Array | number | null | BinaryReply[];
 
-interface Entry {
-  result?: unknown;
-  error?: string;
-}
+/** One command's outcome in a pipeline: its reply, or Redis's error for it. */
+export type Entry = { result: BinaryReply } | { error: string };
 
 // `Uint8Array.fromBase64` (TC39, in workerd) is native and several times faster than atob.
 const fromBase64: (b64: string) => Uint8Array =
@@ -22,11 +20,24 @@ function toBinary(value: unknown): BinaryReply {
   throw new UpstreamError('unexpected value in a Redis REST reply');
 }
 
+const utf8 = new TextDecoder();
+/** A bulk-string reply as text (JSON values, keys, cursors); null for anything else. */
+export const textOf = (reply: BinaryReply | undefined): string | null => (reply instanceof Uint8Array ? utf8.decode(reply) : null);
+
+/** The reply of command `index`, or the 503 naming its Redis error. */
+export function resultOf(what: string, entry: Entry, index: number, command: (string | number)[] | undefined): BinaryReply {
+  if ('error' in entry) throw restFailure(what, `Redis command ${index + 1} (${String(command?.[0])}): ${entry.error}`);
+  return entry.result;
+}
+
+/** Connection failures are retried this many times, after these pauses (ms), within the one deadline. */
+const RETRY_PAUSES_MS = [50, 100];
+
 /**
- * A binary-safe reader over the Upstash REST protocol. `@upstash/redis` decodes every
- * base64 reply through TextDecoder, which mangles msgpack bytes that are not valid UTF-8,
- * so the msgpack keys are read here: one POST to `/pipeline` with `Upstash-Encoding: base64`,
- * decoding the base64 back to the bytes Redis holds. Same URL and token as the client.
+ * The Worker's one client of the Upstash REST protocol: a POST to `/pipeline` with
+ * `Upstash-Encoding: base64`, decoding each reply back to the bytes Redis holds. Binary-safe,
+ * which `@upstash/redis` is not (it decodes every base64 reply through TextDecoder, mangling
+ * msgpack); JSON values are decoded from those bytes by the caller (`textOf`).
  */
 export class BinaryPipeline {
   readonly #endpoint: string;
@@ -42,21 +53,35 @@ export class BinaryPipeline {
    * `what` names the read in the 503 if it fails ("reading bars failed: …").
    */
   async exec(what: string, commands: (string | number)[][]): Promise<BinaryReply[]> {
-    let response: Response;
-    let text: string;
-    try {
-      const init = { method: 'POST', headers: this.#headers, body: JSON.stringify(commands), signal: AbortSignal.timeout(REST_TIMEOUT_MS) };
-      response = await fetch(this.#endpoint, init);
-      text = await response.text();
-    } catch (cause) {
-      throw restFailure(what, whyThrown(cause), cause);
-    }
+    return (await this.entries(what, commands)).map((entry, i) => resultOf(what, entry, i, commands[i]));
+  }
+
+  /** Runs the commands in one round trip, each command's Redis error returned as its entry. */
+  async entries(what: string, commands: (string | number)[][]): Promise<Entry[]> {
+    const { response, text } = await this.#post(what, JSON.stringify(commands));
     if (!response.ok) throw restFailure(what, `${errorText(text)} (HTTP ${response.status})`);
-    const entries = JSON.parse(text) as Entry[];
-    return entries.map((entry, i) => {
-      if (entry.error !== undefined) throw restFailure(what, `Redis command ${i + 1} (${String(commands[i]?.[0])}): ${entry.error}`);
-      return toBinary(entry.result ?? null);
-    });
+    return (JSON.parse(text) as { result?: unknown; error?: string }[]).map((entry) =>
+      entry.error !== undefined ? { error: entry.error } : { result: toBinary(entry.result ?? null) },
+    );
+  }
+
+  /**
+   * One deadline for the call, retries included: a request must fail fast (503) rather than
+   * hang when Redis is away. Only a connection that fails is retried; an answer, even an
+   * error, is final.
+   */
+  async #post(what: string, body: string): Promise<{ response: Response; text: string }> {
+    const signal = AbortSignal.timeout(REST_TIMEOUT_MS);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await fetch(this.#endpoint, { method: 'POST', headers: this.#headers, body, signal });
+        return { response, text: await response.text() };
+      } catch (cause) {
+        const pause = RETRY_PAUSES_MS[attempt];
+        if (pause === undefined || signal.aborted) throw restFailure(what, whyThrown(cause), cause);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
   }
 }
 

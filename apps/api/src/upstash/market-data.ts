@@ -1,4 +1,3 @@
-import type { Redis } from '@upstash/redis/cloudflare';
 import {
   decodeBar,
   decodeHeartbeat,
@@ -15,10 +14,8 @@ import {
 } from '@marketpipe/core';
 import { UpstreamError } from '../errors';
 import type { BarsSnapshot, Heartbeat, Latest, MarketDataReader } from '../ports';
-import type { BinaryPipeline, BinaryReply } from './binary-pipeline';
-import { viaRest } from './rest-failure';
+import { textOf, type BinaryPipeline, type BinaryReply } from './binary-pipeline';
 
-const text = new TextDecoder();
 const bytesOrNull = (r: BinaryReply | undefined): Uint8Array | null => (r instanceof Uint8Array ? r : null);
 const list = (r: BinaryReply | undefined): BinaryReply[] => (Array.isArray(r) ? r : []);
 
@@ -38,20 +35,20 @@ async function upstream<T>(what: string, run: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Market data from Redis over the Upstash REST protocol. msgpack values (bars) go through the
- * binary-safe pipeline; JSON values (symbols, heartbeats) through `@upstash/redis`.
+ * Market data from Redis over the Upstash REST protocol, as the bytes Redis holds: msgpack
+ * values (bars, features, signals) decoded by core's codec, JSON ones (symbols, heartbeats)
+ * parsed from their text.
  */
 export class UpstashMarketDataReader implements MarketDataReader {
   constructor(
-    private readonly redis: Redis,
     private readonly binary: BinaryPipeline,
     private readonly keys: RedisKeys,
   ) {}
 
   symbols(): Promise<SymbolSpec[]> {
     return upstream('reading symbols', async () => {
-      const value = await viaRest('reading symbols', () => this.redis.get<unknown>(this.keys.symbols));
-      return value === null ? [] : SymbolSpecListSchema.parse(value);
+      const json = textOf((await this.binary.exec('reading symbols', [['GET', this.keys.symbols]]))[0]);
+      return json === null ? [] : SymbolSpecListSchema.parse(JSON.parse(json));
     });
   }
 
@@ -79,14 +76,15 @@ export class UpstashMarketDataReader implements MarketDataReader {
       const keys: string[] = [];
       let cursor = '0';
       do {
-        const [next, page] = await viaRest('reading heartbeats', () => this.redis.scan(cursor, { match: this.keys.heartbeatPattern(), count: 1000 }));
-        cursor = String(next);
-        keys.push(...page);
+        const [reply] = await this.binary.exec('reading heartbeats', [['SCAN', cursor, 'MATCH', this.keys.heartbeatPattern(), 'COUNT', 1000]]);
+        const [next, page] = list(reply);
+        cursor = textOf(next) ?? '0';
+        keys.push(...list(page).flatMap((k) => textOf(k) ?? []));
       } while (cursor !== '0');
       if (keys.length === 0) return [];
-      const values = await viaRest('reading heartbeats', () => this.redis.mget<unknown[]>(...keys));
+      const values = list((await this.binary.exec('reading heartbeats', [['MGET', ...keys]]))[0]);
       return keys.flatMap((key, i) => {
-        const heartbeat = decodeHeartbeat(values[i]);
+        const heartbeat = decodeHeartbeat(textOf(values[i]));
         return heartbeat ? [{ id: this.#collectorId(key), ...heartbeat }] : [];
       });
     });
@@ -121,11 +119,11 @@ export class UpstashMarketDataReader implements MarketDataReader {
       ]);
       const seenBySymbol = new Map<string, BinaryReply>();
       const flatSeen = list(seenAll);
-      for (let i = 0; i + 1 < flatSeen.length; i += 2) seenBySymbol.set(text.decode(bytesOrNull(flatSeen[i]) ?? new Uint8Array()), flatSeen[i + 1]!);
+      for (let i = 0; i + 1 < flatSeen.length; i += 2) seenBySymbol.set(textOf(flatSeen[i]) ?? '', flatSeen[i + 1]!);
       const flat = list(all);
       const out: Latest<Signal>[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
-        const symbol = text.decode(bytesOrNull(flat[i]) ?? new Uint8Array());
+        const symbol = textOf(flat[i]) ?? '';
         const bytes = bytesOrNull(flat[i + 1]);
         if (bytes) out.push({ symbol, value: decodeSignal(bytes), updatedAt: seenAt(seenBySymbol.get(symbol)) });
       }

@@ -1,11 +1,33 @@
-import { Ratelimit } from '@upstash/ratelimit';
-import type { Redis } from '@upstash/redis/cloudflare';
 import type { RateLimitDecision, RateLimiter } from '../ports';
-import { viaRest } from './rest-failure';
+import { resultOf, type BinaryPipeline, type BinaryReply } from './binary-pipeline';
+
+const WINDOW_MS = 60_000;
+const WHAT = 'rate limit check';
 
 /**
- * A sliding window per identifier in Redis. The ephemeral cache lives as long as the isolate
- * and answers blocked identifiers without a round trip until their window resets.
+ * The sliding window of `@upstash/ratelimit`'s single-region `slidingWindow`, with its key
+ * layout (`{prefix}:{identifier}:{window number}`), so counts carry over from it: the current
+ * window's count plus the previous one's, weighted by how much of it still overlaps. The
+ * shebang flag lets Upstash lock only these keys (the local bridge drops it).
+ */
+const SCRIPT = `#!lua flags=allow-key-locking
+local current = tonumber(redis.call("GET", KEYS[1]) or "0")
+local previous = tonumber(redis.call("GET", KEYS[2]) or "0")
+local limit, now, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+previous = math.floor((1 - (now % window) / window) * previous)
+if current + previous >= limit then return -1 end
+local count = redis.call("INCR", KEYS[1])
+if count == 1 then redis.call("PEXPIRE", KEYS[1], window * 2 + 1000) end
+return limit - (count + previous)`;
+
+let scriptSha: Promise<string> | undefined;
+const sha1 = async (text: string) =>
+  [...new Uint8Array(await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * A sliding window per identifier in Redis, one round trip per request (EVALSHA; EVAL once
+ * Redis has forgotten the script). An identifier found over its limit is answered from memory
+ * until its window resets: a flood from one key costs Redis nothing.
  *
  * Fails closed: while Redis is unreachable it cannot count, so the request gets the 503 that
  * names the cause. Failing open would pass every request on to a data route that needs
@@ -13,23 +35,41 @@ import { viaRest } from './rest-failure';
  * and leave the API unlimited exactly while it is weakest.
  */
 export class UpstashRateLimiter implements RateLimiter {
-  readonly #ratelimit: Ratelimit;
+  readonly #blockedUntil = new Map<string, number>();
 
-  constructor(redis: Redis, { prefix, perMinute }: { prefix: string; perMinute: number }) {
-    this.#ratelimit = new Ratelimit({
-      redis,
-      prefix,
-      limiter: Ratelimit.slidingWindow(perMinute, '60 s'),
-      ephemeralCache: new Map(),
-      analytics: false,
-      // Its default lets a request pass after 5 s without an answer, failing open; the REST
-      // client's own timeout ends the wait instead, as a 503.
-      timeout: 0,
-    });
-  }
+  constructor(
+    private readonly redis: BinaryPipeline,
+    private readonly options: { prefix: string; perMinute: number; now?: () => number },
+  ) {}
 
   async limit(identifier: string): Promise<RateLimitDecision> {
-    const { success, limit, remaining, reset, pending } = await viaRest('rate limit check', () => this.#ratelimit.limit(identifier));
-    return { success, limit, remaining, reset, pending };
+    const { prefix, perMinute: limit, now: clock = Date.now } = this.options;
+    const now = clock();
+    const window = Math.floor(now / WINDOW_MS);
+    const reset = (window + 1) * WINDOW_MS;
+    const blockedUntil = this.#blockedUntil.get(identifier);
+    if (blockedUntil !== undefined && blockedUntil > now) return { success: false, limit, remaining: 0, reset: blockedUntil };
+
+    const keys = [`${prefix}:${identifier}:${window}`, `${prefix}:${identifier}:${window - 1}`];
+    const remaining = Number(await this.#eval(keys, [limit, now, WINDOW_MS]));
+    const success = remaining >= 0;
+    if (success) this.#blockedUntil.delete(identifier);
+    else {
+      // Bounded: a flood of distinct identifiers must not grow the isolate's memory without limit.
+      if (this.#blockedUntil.size >= 10_000) this.#blockedUntil.clear();
+      this.#blockedUntil.set(identifier, reset);
+    }
+    return { success, limit, remaining: Math.max(0, remaining), reset };
+  }
+
+  async #eval(keys: string[], args: number[]): Promise<BinaryReply> {
+    scriptSha ??= sha1(SCRIPT);
+    const byHash = ['EVALSHA', await scriptSha, keys.length, ...keys, ...args];
+    const [entry] = await this.redis.entries(WHAT, [byHash]);
+    // Redis forgets scripts (a restart, SCRIPT FLUSH): then send it once in full.
+    if (entry && 'error' in entry && entry.error.startsWith('NOSCRIPT')) {
+      return (await this.redis.exec(WHAT, [['EVAL', SCRIPT, keys.length, ...keys, ...args]]))[0] ?? null;
+    }
+    return resultOf(WHAT, entry ?? { error: 'no reply' }, 0, byHash);
   }
 }

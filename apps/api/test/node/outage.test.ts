@@ -72,8 +72,8 @@ describe('the deployed Worker while its Redis fails', () => {
         status: 503,
         instance: path,
         // Whichever Redis call comes first (the key lookup once its 5 s cache expires, else the
-        // rate limiter), the detail is the bridge's own words: never "rate limiter unavailable".
-        detail: expect.stringMatching(new RegExp(String.raw`^(API key lookup|rate limit check|reading \w+) failed: redis unreachable: ${GONE}$`)),
+        // rate limiter), the detail is the bridge's own words and its status: never "rate limiter unavailable".
+        detail: expect.stringMatching(new RegExp(String.raw`^(API key lookup|rate limit check|reading \w+) failed: redis unreachable: ${GONE} \(HTTP 500\)$`)),
       });
       expect(ms, `${path} must fail fast`).toBeLessThan(5_000);
     }
@@ -82,7 +82,7 @@ describe('the deployed Worker while its Redis fails', () => {
     expect(outageLogs).toHaveLength(DATA_ROUTES.length);
     for (const log of outageLogs) {
       expect(log.level).toBe('warn');
-      expect(log.message).toMatch(new RegExp(String.raw`^503 /v1/\S+: .+ failed: redis unreachable: ${GONE}$`));
+      expect(log.message).toMatch(new RegExp(String.raw`^503 /v1/\S+: .+ failed: redis unreachable: ${GONE} \(HTTP 500\)$`));
       expect(log.message).not.toContain('\n');
     }
     expect(bridgeLogs).toEqual([expect.stringMatching(/^redis unreachable /)]);
