@@ -75,6 +75,7 @@ export class Orchestrator {
   readonly #servedAt = new Map<string, number>();
   /** symbols whose fetch threw: logged when it starts and when it stops, not every cycle */
   readonly #fetchFailing = new Set<string>();
+  readonly #gauges = new Map<string, { open: { set(v: number): void }; age: { set(v: number): void } }>();
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.#cursors = deps.specs.map((spec) => newCursor(spec, deps.lastFinal.get(spec.symbol) ?? null));
@@ -191,10 +192,23 @@ export class Orchestrator {
   #observeFreshness(marketNow: number): void {
     const { metrics, clocks } = this.deps;
     const wallNow = clocks.wall.now();
+    // Thousands of symbols share a handful of sessions, and isMarketOpen goes through Intl.
+    const openBySession = new Map<string, boolean>();
     for (const { spec } of this.#cursors) {
-      metrics.marketOpen.set({ symbol: spec.symbol }, isMarketOpen(spec.session, marketNow) ? 1 : 0);
-      metrics.dataAge.set({ symbol: spec.symbol }, (wallNow - this.#servedAt.get(spec.symbol)!) / 1000);
+      const key = `${spec.session.timezone} ${spec.session.open} ${spec.session.close}`;
+      let open = openBySession.get(key);
+      if (open === undefined) openBySession.set(key, (open = isMarketOpen(spec.session, marketNow)));
+      const gauges = this.#freshnessGauges(spec.symbol);
+      gauges.open.set(open ? 1 : 0);
+      gauges.age.set((wallNow - this.#servedAt.get(spec.symbol)!) / 1000);
     }
+  }
+
+  /** The per-symbol gauge children, made once: labelling by object on every cycle costs a hash per call. */
+  #freshnessGauges(symbol: string) {
+    let g = this.#gauges.get(symbol);
+    if (!g) this.#gauges.set(symbol, (g = { open: this.deps.metrics.marketOpen.labels({ symbol }), age: this.deps.metrics.dataAge.labels({ symbol }) }));
+    return g;
   }
 
   #fetchFailed(symbol: string, error: unknown): void {
