@@ -190,7 +190,7 @@ export class Orchestrator {
 
   /** Per symbol: is its market open, and how old is what the API serves for it. */
   #observeFreshness(marketNow: number): void {
-    const { metrics, clocks } = this.deps;
+    const { clocks } = this.deps;
     const wallNow = clocks.wall.now();
     // Thousands of symbols share a handful of sessions, and isMarketOpen goes through Intl.
     const openBySession = new Map<string, boolean>();
