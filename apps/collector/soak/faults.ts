@@ -1,3 +1,4 @@
+import { prng } from '@marketpipe/testkit';
 import type { Bar, SymbolSpec } from '@marketpipe/core';
 import type { SourceContext } from '../src/collector';
 import type { BuiltSources } from '../src/sources';
@@ -23,17 +24,6 @@ export interface FaultPlan {
   seed: number;
 }
 
-/** mulberry32: a seeded PRNG, so two runs with the same plan script the same sporadic faults */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Decides, request by request, whether the primary provider misbehaves and how. */
 export class FaultScript {

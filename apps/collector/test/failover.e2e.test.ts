@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually } from '@marketpipe/testkit';
 import { startCollector, type RunningCollector } from '../src/collector';
 import { startFakeProviders, type FakeProviders } from './fakes';
-import { silentLogger, testConfig } from './helpers';
+import { failoverConfig, silentLogger } from './helpers';
 
 /**
  * Issue "Providers and resilience", done-when: fake servers for all four providers, the real
@@ -24,16 +24,7 @@ describe('provider failover in the live loop', () => {
 
   beforeAll(async () => {
     fakes = await startFakeProviders();
-    const config = testConfig(inject('redisUrl'), {
-      ...fakes.env,
-      PROVIDERS: 'yahoo,twelvedata,polygon,alphavantage',
-      BACKFILL_HOURS: '1',
-      BREAKER_FAILURES: '2',
-      BREAKER_HALF_OPEN_MS: '2000',
-      PROVIDER_TIMEOUT_MS: '500',
-      YAHOO_RATE_PER_MIN: '600',
-      TWELVEDATA_PER_MIN: '60',
-    });
+    const config = failoverConfig(inject('redisUrl'), fakes.env);
     collector = await startCollector(config, { logger: silentLogger(), healthServer: false });
   });
   afterAll(async () => {

@@ -12,15 +12,20 @@ const bars = (n: number, from = 0): Bar[] =>
     return { symbol: 'EURUSD', interval: '1m', ts: T0 + (from + i) * 60_000, open: close, high: close + 0.0001, low: close - 0.0001, close, volume: 1, source: 'sim', final: true, filled: false };
   });
 
+/** A window holding the state of an engine that has seen `seen` bars, and a history of `stored` bars. */
+async function stores(seen: number, stored: number) {
+  const saved = new FeatureStage([spec]);
+  saved.update(spec, bars(seen), null, 0);
+  const window = new MemoryWindow();
+  await window.writeCycle({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: 0 }, states: saved.allStates() });
+  const history = new MemoryHistory();
+  history.add(bars(stored));
+  return { window, history };
+}
+
 describe('FeatureStage.warm', () => {
   it('rebuilds from history, instead of crashing later, when the saved state has seen bars history lacks', async () => {
-    const ahead = new FeatureStage([spec]);
-    ahead.update(spec, bars(300), null, 0);
-    const window = new MemoryWindow();
-    await window.writeCycle({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: 0 }, states: ahead.allStates() });
-    const history = new MemoryHistory();
-    history.add(bars(200));
-    await history.flush();
+    const { window, history } = await stores(300, 200);
 
     const stage = new FeatureStage([spec]);
     expect(await stage.warm([spec], history, window, silentLogger())).toEqual({ restored: 0, rebuilt: 1, replayed: 200 });
@@ -31,12 +36,7 @@ describe('FeatureStage.warm', () => {
   });
 
   it('resumes from a state that is behind history, replaying only the bars after it', async () => {
-    const saved = new FeatureStage([spec]);
-    saved.update(spec, bars(150), null, 0);
-    const window = new MemoryWindow();
-    await window.writeCycle({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: 0 }, states: saved.allStates() });
-    const history = new MemoryHistory();
-    history.add(bars(200));
+    const { window, history } = await stores(150, 200);
     const stage = new FeatureStage([spec]);
     expect(await stage.warm([spec], history, window, silentLogger())).toEqual({ restored: 1, rebuilt: 0, replayed: 50 });
   });

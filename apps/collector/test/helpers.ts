@@ -25,6 +25,23 @@ export function testConfig(redisUrl: string, env: Record<string, string> = {}): 
   });
 }
 
+/**
+ * The four fake providers with Yahoo primary, a breaker that opens after 2 failures and probes
+ * after 2 s, and quotas loose enough that fail-over, not pacing, decides who serves.
+ */
+export function failoverConfig(redisUrl: string, fakesEnv: Record<string, string>): CollectorConfig {
+  return testConfig(redisUrl, {
+    ...fakesEnv,
+    PROVIDERS: 'yahoo,twelvedata,polygon,alphavantage',
+    BACKFILL_HOURS: '1',
+    BREAKER_FAILURES: '2',
+    BREAKER_HALF_OPEN_MS: '2000',
+    PROVIDER_TIMEOUT_MS: '500',
+    YAHOO_RATE_PER_MIN: '600',
+    TWELVEDATA_PER_MIN: '60',
+  });
+}
+
 export const silentLogger = () => createLogger('silent');
 
 /** Fresh handles on a (stopped) collector's Redis window and libSQL file, for checking what it left. */

@@ -133,17 +133,6 @@ export function collectorEnv(o: { redisUrl: string; prefix: string; dbUrl: strin
   };
 }
 
-/** mulberry32: a tiny seedable PRNG, so a failing kill schedule can be replayed with CHAOS_SEED. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export const barKey = (b: Pick<Bar, 'symbol' | 'ts'>) => `${b.symbol}@${b.ts}`;
 

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { startPrivateRedis } from '@marketpipe/testkit';
+import { prng, startPrivateRedis } from '@marketpipe/testkit';
 import { createClient as createLibsql } from '@libsql/client';
 import type { Bar } from '@marketpipe/core';
 import { LibsqlHistoryStore } from '../../src/history/libsql-history-store';
-import { CollectorProcess, SYMBOLS, barKey, collectorEnv, holes, iso, prng, readHistory, windowReader } from './chaos-kit';
+import { CollectorProcess, SYMBOLS, barKey, collectorEnv, holes, iso, readHistory, windowReader } from './chaos-kit';
 
 /**
  * kill -9 at random moments, restart, repeat; then a clean stop. The record (libSQL) must end up
