@@ -55,7 +55,8 @@ describe.each(Object.entries(faults))('history database %s for 20 s', (_name, fa
     const pendingDuring = c.history.pending;
     expect(pendingDuring, 'the buffer held the stall’s bars').toBeGreaterThanOrEqual(3 * 30);
     expect(c.ready().ready).toBe(false);
-    expect((await c.metrics.overruns.get()).values[0]?.value ?? 0, 'a failing database never stalls the loop').toBe(0);
+    // A flush that waited on the lock (5 s busy timeout) skipped ~5 ticks per attempt; one late timer on a busy machine is not that.
+    expect((await c.metrics.overruns.get()).values[0]?.value ?? 0, 'a failing database never stalls the loop').toBeLessThanOrEqual(2);
     await end();
     end = undefined;
 

@@ -52,7 +52,8 @@ describe('a 30 s Redis outage mid-run', () => {
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
     const cyclesDuring = (await c.metrics.cycles.get()).values[0]!.value - cyclesBefore;
     expect(cyclesDuring, 'the loop kept its 1-second schedule while Redis was down').toBeGreaterThanOrEqual(OUTAGE_MS / 1_000 - 3);
-    expect((await c.metrics.overruns.get()).values[0]?.value ?? 0).toBe(0);
+    // A loop waiting on Redis would skip a tick per second of outage; one late timer on a busy CI machine is not that.
+    expect((await c.metrics.overruns.get()).values[0]?.value ?? 0, 'no tick skipped for waiting on Redis').toBeLessThanOrEqual(2);
     expect((await c.metrics.redisUp.get()).values[0]?.value).toBe(0);
     const buffered = (await c.history.range('EURUSD', marketAtStop, c.clock.now())).length;
     expect(buffered, 'an hour of market time reached history during the outage').toBeGreaterThanOrEqual(50);
