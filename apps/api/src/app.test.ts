@@ -81,8 +81,9 @@ describe('GET /v1/bars/{symbol}', () => {
     expect(body.issues[0]?.path).toBe('limit');
   });
 
-  it('refuses intervals that are not stored', async () => {
-    expect((await app().request('/v1/bars/EURUSD?interval=5m', authed)).status).toBe(400);
+  it('refuses intervals the pipeline does not keep', async () => {
+    expect((await app().request('/v1/bars/EURUSD?interval=2h', authed)).status).toBe(400);
+    expect((await app().request('/v1/bars/EURUSD?interval=5m', authed)).status).toBe(200);
   });
 });
 

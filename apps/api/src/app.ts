@@ -7,6 +7,7 @@ import { rateLimit } from './middleware/rate-limit';
 import { serveReference } from './openapi/document';
 import type { ApiPorts, AppEnv } from './ports';
 import { barsRoute } from './routes/bars';
+import { benchRoute } from './routes/bench';
 import { featuresRoute } from './routes/features';
 import { healthRoute } from './routes/health';
 import { signalsRoute } from './routes/signals';
@@ -20,6 +21,8 @@ export interface AppOptions {
   staleAfterMs: number;
   /** browser origins allowed by CORS (`*` for any); none by default (CORS_ORIGINS) */
   corsOrigins?: readonly string[];
+  /** mount the benchmark's reference routes under /v1/bench (BENCH_ROUTES=1); never in production */
+  benchRoutes?: boolean;
   now?: () => number;
 }
 
@@ -49,5 +52,6 @@ export function createApp(ports: ApiPorts, options: AppOptions): OpenAPIHono<App
   app.route('/v1/bars', barsRoute(data));
   app.route('/v1/features', featuresRoute(data));
   app.route('/v1/signals', signalsRoute(data));
+  if (options.benchRoutes) app.route('/v1/bench', benchRoute(data));
   return app;
 }

@@ -19,3 +19,11 @@ describe('CORS_ORIGINS', () => {
     expect(() => loadApiConfig({ ...base, CORS_ORIGINS: value })).toThrow(/CORS_ORIGINS\.\d+: not an origin/);
   });
 });
+
+describe('BENCH_ROUTES', () => {
+  it('is off unless set to 1, and refuses anything else', () => {
+    expect(loadApiConfig(base).BENCH_ROUTES).toBe(false);
+    expect(loadApiConfig({ ...base, BENCH_ROUTES: '1' }).BENCH_ROUTES).toBe(true);
+    expect(() => loadApiConfig({ ...base, BENCH_ROUTES: 'yes' })).toThrow(/BENCH_ROUTES/);
+  });
+});

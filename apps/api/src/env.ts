@@ -13,6 +13,8 @@ export interface WorkerEnv {
   RATE_LIMIT_PER_MINUTE?: string;
   /** comma-separated browser origins allowed by CORS, `*` for any; none by default */
   CORS_ORIGINS?: string;
+  /** `1`: also serve the benchmark's reference routes under /v1/bench (never set in production) */
+  BENCH_ROUTES?: string;
 }
 
 /** `https://app.example.com` exactly: an origin is scheme, host and port, nothing more. */
@@ -30,6 +32,10 @@ const EnvSchema = z.object({
     .default('')
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(origin)),
+  BENCH_ROUTES: z
+    .enum(['0', '1'])
+    .default('0')
+    .transform((v) => v === '1'),
 });
 
 export type ApiConfig = z.infer<typeof EnvSchema>;

@@ -8,6 +8,11 @@ export const PROBLEMS = {
   unauthorized: { status: 401, title: 'Missing or invalid API key', when: 'no `Authorization: Bearer <key>` where one is required, or an unknown or revoked key' },
   unknown_symbol: { status: 404, title: 'Unknown symbol', when: 'neither a collected symbol nor a broker alias of one; `symbol` echoes it' },
   not_found: { status: 404, title: 'Not found', when: 'no such route, or no features or signal computed for the symbol yet' },
+  interval_unavailable: {
+    status: 404,
+    title: 'Interval not computed',
+    when: "features and signals exist only for the collector's `FEATURE_INTERVALS`; `available` lists the intervals computed now",
+  },
   method_not_allowed: { status: 405, title: 'Method not allowed', when: 'a known path with a method it does not serve; `Allow` lists those it does' },
   rate_limited: { status: 429, title: 'Too many requests', when: "the key's (or anonymous address's) budget per minute is spent; see `Retry-After`" },
   internal: { status: 500, title: 'Internal error', when: 'a bug; the detail says nothing more' },
@@ -54,6 +59,16 @@ export class NotFoundError extends ApiError {
   constructor(message: string) {
     super(message);
     this.name = 'NotFoundError';
+  }
+}
+
+/** Features or signals asked for an interval the collector does not compute (not in its FEATURE_INTERVALS). */
+export class IntervalUnavailableError extends ApiError {
+  readonly code = 'interval_unavailable';
+  constructor(what: 'features' | 'signals', interval: string, available: readonly string[]) {
+    super(`no ${what} are computed for interval ${interval}; available: ${available.join(', ')} (the collector's FEATURE_INTERVALS)`);
+    this.name = 'IntervalUnavailableError';
+    this.extensions = { interval, available: [...available] };
   }
 }
 

@@ -28,10 +28,14 @@ export interface MarketDataReader {
   /** the last `limit` bars including the forming one */
   bars(symbol: string, interval: Interval, limit: number): Promise<BarsSnapshot>;
   heartbeats(): Promise<Heartbeat[]>;
-  /** latest features of each symbol that has some; symbols without any are left out */
-  features(symbols: readonly string[]): Promise<Latest<Features>[]>;
-  /** latest signals of the given symbols, or of every symbol when none are given */
-  signals(symbols?: readonly string[]): Promise<Latest<Signal>[]>;
+  /** latest `interval` features of each symbol that has some; symbols without any are left out */
+  features(symbols: readonly string[], interval: Interval): Promise<Latest<Features>[]>;
+  /** latest `interval` signals of the given symbols, or of every symbol when none are given */
+  signals(interval: Interval, symbols?: readonly string[]): Promise<Latest<Signal>[]>;
+  /** the intervals that features (or signals) are stored for now, base first; empty before any collector wrote some */
+  computedIntervals(kind: 'features' | 'signals'): Promise<Interval[]>;
+  /** one round trip that reads nothing (PING): the benchmark's floor */
+  ping(): Promise<void>;
 }
 
 /** API keys by the hex SHA-256 of the key; the keys themselves are never stored. */

@@ -15,7 +15,7 @@ export function buildApp(env: WorkerEnv): OpenAPIHono<AppEnv> {
       prefix: config.REDIS_PREFIX,
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     }),
-    { auth: config.API_AUTH, staleAfterMs: config.STALE_AFTER_MS, corsOrigins: config.CORS_ORIGINS },
+    { auth: config.API_AUTH, staleAfterMs: config.STALE_AFTER_MS, corsOrigins: config.CORS_ORIGINS, benchRoutes: config.BENCH_ROUTES },
   );
 }
 

@@ -1,23 +1,44 @@
-import { DEFAULT_SYMBOL_SPECS, type Bar, type Features, type Signal, type SymbolSpec } from '@marketpipe/core';
+import { DEFAULT_SYMBOL_SPECS, INTERVALS, type Bar, type Features, type Interval, type Signal, type SymbolSpec } from '@marketpipe/core';
 import type { ApiKeyRecord, ApiKeyStore, BarsSnapshot, Heartbeat, Latest, MarketDataReader, RateLimitDecision, RateLimiter } from '../src/ports';
 
+/** What the collector stores per interval: final bars, the forming bar, features, signals, by symbol. */
+export interface IntervalData {
+  finals: Map<string, Bar[]>;
+  forming: Map<string, Bar>;
+  feats: Map<string, Features>;
+  sigs: Map<string, Signal>;
+}
+
+const emptyData = (): IntervalData => ({ finals: new Map(), forming: new Map(), feats: new Map(), sigs: new Map() });
+
 /** In-memory ports for fast in-process tests of the app's routing, auth and error mapping. */
-export class MemoryMarket implements MarketDataReader {
+export class MemoryMarket implements MarketDataReader, IntervalData {
   specs: SymbolSpec[] = DEFAULT_SYMBOL_SPECS;
+  /** the 1m data */
   finals = new Map<string, Bar[]>();
   forming = new Map<string, Bar>();
-  seen = new Map<string, number>();
-  beats: Heartbeat[] = [];
   feats = new Map<string, Features>();
   sigs = new Map<string, Signal>();
+  /** the other intervals' data; `data('5m')` creates it */
+  readonly #higher = new Map<Interval, IntervalData>();
+  seen = new Map<string, number>();
+  beats: Heartbeat[] = [];
+  pings = 0;
+
+  data(interval: Interval): IntervalData {
+    if (interval === '1m') return this;
+    if (!this.#higher.has(interval)) this.#higher.set(interval, emptyData());
+    return this.#higher.get(interval)!;
+  }
 
   async symbols() {
     return this.specs;
   }
 
-  async bars(symbol: string, _interval: string, limit: number): Promise<BarsSnapshot> {
-    const bars = [...(this.finals.get(symbol) ?? [])];
-    const live = this.forming.get(symbol);
+  async bars(symbol: string, interval: Interval, limit: number): Promise<BarsSnapshot> {
+    const { finals, forming } = this.data(interval);
+    const bars = [...(finals.get(symbol) ?? [])];
+    const live = forming.get(symbol);
     if (live) bars.push(live);
     return { bars: bars.slice(-limit), updatedAt: this.seen.get(symbol) ?? null };
   }
@@ -26,12 +47,21 @@ export class MemoryMarket implements MarketDataReader {
     return this.beats;
   }
 
-  async features(symbols: readonly string[]) {
-    return this.#latest(symbols, this.feats);
+  async features(symbols: readonly string[], interval: Interval) {
+    return this.#latest(symbols, this.data(interval).feats);
   }
 
-  async signals(symbols?: readonly string[]) {
-    return this.#latest(symbols ?? [...this.sigs.keys()], this.sigs);
+  async signals(interval: Interval, symbols?: readonly string[]) {
+    const { sigs } = this.data(interval);
+    return this.#latest(symbols ?? [...sigs.keys()], sigs);
+  }
+
+  async computedIntervals(kind: 'features' | 'signals') {
+    return INTERVALS.filter((iv) => (kind === 'features' ? this.data(iv).feats : this.data(iv).sigs).size > 0);
+  }
+
+  async ping() {
+    this.pings++;
   }
 
   #latest<T>(symbols: readonly string[], from: Map<string, T>): Latest<T>[] {
@@ -60,13 +90,13 @@ export class CountingLimiter implements RateLimiter {
   }
 }
 
-export function bar(symbol: string, ts: number, close: number, final = true): Bar {
-  return { symbol, interval: '1m', ts, open: close, high: close, low: close, close, volume: 0, source: 'sim', final, filled: false };
+export function bar(symbol: string, ts: number, close: number, final = true, interval: Interval = '1m'): Bar {
+  return { symbol, interval, ts, open: close, high: close, low: close, close, volume: 0, source: 'sim', final, filled: false };
 }
 
-export function features(symbol: string, ts: number): Features {
+export function features(symbol: string, ts: number, interval: Interval = '1m'): Features {
   return {
-    symbol, interval: '1m', ts, final: false, close: 1.0842, defs: 'talib',
+    symbol, interval, ts, final: false, close: 1.0842, defs: 'talib',
     ema: { '9': 1.0841, '21': 1.0839, '50': null, '200': null },
     rsi: 56.2, atr: 0.00031, momentum: 0.0004, volumeMa: null, vwap: null,
     bb: { middle: 1.0838, upper: 1.0849, lower: 1.0827, bandwidth: 0.002, percentB: 0.68 },

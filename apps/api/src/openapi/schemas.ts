@@ -130,5 +130,7 @@ export const ProblemSchema = z
       .optional()
       .openapi({ description: 'invalid_request: the first 10 bad parameters' }),
     symbol: z.string().optional().openapi({ description: 'unknown_symbol: the name asked for' }),
+    interval: IntervalSchema.optional().openapi({ description: 'interval_unavailable: the interval asked for' }),
+    available: z.array(IntervalSchema).optional().openapi({ description: 'interval_unavailable: the intervals computed now' }),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details (application/problem+json).' });

@@ -2,9 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { itemFreshness } from '../freshness';
 import { cacheControl } from '../middleware/cache-control';
 import { etag, setVersion } from '../middleware/etag';
-import { BarSchema, FreshnessSchema } from '../openapi/schemas';
+import { BarSchema, FreshnessSchema, IntervalSchema } from '../openapi/schemas';
 import { ConditionalHeaders, KEYED, NOT_MODIFIED, ok, problems } from '../openapi/responses';
-import { SymbolParam } from '../params';
+import { intervalParam, SymbolParam } from '../params';
 import type { MarketDataReader } from '../ports';
 import type { SymbolLookup } from '../symbol-lookup';
 import { router } from './router';
@@ -12,15 +12,15 @@ import { router } from './router';
 export const MAX_BARS = 5_000;
 
 const Query = z.object({
-  // Only the base interval is stored; higher ones will be resampled from it in core.
-  interval: z.enum(['1m']).default('1m').openapi({ description: 'bar interval; only 1m is served so far' }),
+  // Every interval is stored: 1m as collected, the others resampled from it by the collector.
+  interval: intervalParam('bar interval: 1m as collected, the others resampled from it, counted from the symbol’s session open (a 1d bar is one trading day)'),
   limit: z.coerce.number().int().min(1).max(MAX_BARS).default(100).openapi({ description: 'how many bars, the forming one included' }),
 });
 
 const Bars = z
   .object({
     symbol: z.string().openapi({ description: 'the canonical symbol, also when asked by a broker alias', example: 'EURUSD' }),
-    interval: z.enum(['1m']),
+    interval: IntervalSchema,
     bars: z.array(BarSchema).openapi({ description: 'oldest first; the forming bar, when there is one, last' }),
   })
   .extend(FreshnessSchema.shape)
@@ -41,7 +41,7 @@ const route = createRoute({
   },
 });
 
-/** `GET /v1/bars/{symbol}?interval=1m&limit=N`. */
+/** `GET /v1/bars/{symbol}?interval=5m&limit=N`: one Redis round trip. */
 export const barsRoute = (deps: { market: MarketDataReader; symbols: SymbolLookup; staleAfterMs: number; now: () => number }) =>
   router().openapi(route, async (c) => {
     const { symbol } = c.req.valid('param');

@@ -4,6 +4,7 @@ import {
   decodeSeen,
   decodeFeatures,
   decodeSignal,
+  INTERVALS,
   SymbolSpecListSchema,
   type Bar,
   type Features,
@@ -14,6 +15,7 @@ import {
 } from '@marketpipe/core';
 import { UpstreamError } from '../errors';
 import type { BarsSnapshot, Heartbeat, Latest, MarketDataReader } from '../ports';
+import type { LiveSymbol } from '../stream/messages';
 import { textOf, type BinaryPipeline, type BinaryReply } from './binary-pipeline';
 
 const bytesOrNull = (r: BinaryReply | undefined): Uint8Array | null => (r instanceof Uint8Array ? r : null);
@@ -52,12 +54,12 @@ export class UpstashMarketDataReader implements MarketDataReader {
     });
   }
 
-  /** One round trip: the newest `limit` final bars, the forming bar, and when the symbol was last seen. */
+  /** One round trip: the newest `limit` final bars of `interval`, its forming bar, and when the symbol was last seen. */
   bars(symbol: string, interval: Interval, limit: number): Promise<BarsSnapshot> {
     return upstream('reading bars', async () => {
       const [finals, forming, seen] = await this.binary.exec('reading bars', [
         ['ZRANGE', this.keys.bars(symbol, interval), '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, limit],
-        ['HGET', this.keys.forming, symbol],
+        ['HGET', this.keys.formingOf(interval), symbol],
         ['HGET', this.keys.seen, symbol],
       ]);
       const bars: Bar[] = list(finals).flatMap((m) => (m instanceof Uint8Array ? [decodeBar(m)] : [])).reverse();
@@ -90,31 +92,31 @@ export class UpstashMarketDataReader implements MarketDataReader {
     });
   }
 
-  /** One round trip: HMGET of the features and of the last-seen times. */
-  features(symbols: readonly string[]): Promise<Latest<Features>[]> {
+  /** One round trip: HMGET of the `interval` features and of the last-seen times. */
+  features(symbols: readonly string[], interval: Interval): Promise<Latest<Features>[]> {
     return upstream('reading features', async () => {
       if (symbols.length === 0) return [];
       const [values, seen] = await this.binary.exec('reading features', [
-        ['HMGET', this.keys.features, ...symbols],
+        ['HMGET', this.keys.featuresOf(interval), ...symbols],
         ['HMGET', this.keys.seen, ...symbols],
       ]);
       return this.#latest(symbols, list(values), list(seen), decodeFeatures);
     });
   }
 
-  /** One round trip: the signals (HMGET, or HGETALL for all) and the last-seen times. */
-  signals(symbols?: readonly string[]): Promise<Latest<Signal>[]> {
+  /** One round trip: the `interval` signals (HMGET, or HGETALL for all) and the last-seen times. */
+  signals(interval: Interval, symbols?: readonly string[]): Promise<Latest<Signal>[]> {
     return upstream('reading signals', async () => {
       if (symbols) {
         if (symbols.length === 0) return [];
         const [values, seen] = await this.binary.exec('reading signals', [
-          ['HMGET', this.keys.signals, ...symbols],
+          ['HMGET', this.keys.signalsOf(interval), ...symbols],
           ['HMGET', this.keys.seen, ...symbols],
         ]);
         return this.#latest(symbols, list(values), list(seen), decodeSignal);
       }
       const [all, seenAll] = await this.binary.exec('reading signals', [
-        ['HGETALL', this.keys.signals],
+        ['HGETALL', this.keys.signalsOf(interval)],
         ['HGETALL', this.keys.seen],
       ]);
       const seenBySymbol = new Map<string, BinaryReply>();
@@ -128,6 +130,51 @@ export class UpstashMarketDataReader implements MarketDataReader {
         if (bytes) out.push({ symbol, value: decodeSignal(bytes), updatedAt: seenAt(seenBySymbol.get(symbol)) });
       }
       return out;
+    });
+  }
+
+  /** One round trip: which of the seven intervals' features (or signals) hashes exist. */
+  computedIntervals(kind: 'features' | 'signals'): Promise<Interval[]> {
+    return upstream(`reading the ${kind} intervals`, async () => {
+      const keyOf = (iv: Interval) => (kind === 'features' ? this.keys.featuresOf(iv) : this.keys.signalsOf(iv));
+      const exists = await this.binary.exec(`reading the ${kind} intervals`, INTERVALS.map((iv) => ['EXISTS', keyOf(iv)]));
+      return INTERVALS.filter((_, i) => exists[i] === 1);
+    });
+  }
+
+  ping(): Promise<void> {
+    return upstream('PING', async () => {
+      await this.binary.exec('PING', [['PING']]);
+    });
+  }
+
+  /**
+   * The push stream's one read per second (apps/api/src/stream): each symbol's forming bar,
+   * newest final bar, features and signal of `interval`, and when it was last seen, in one round
+   * trip of 4 + one ZRANGE per symbol commands, however many clients listen.
+   */
+  live(symbols: readonly string[], interval: Interval): Promise<LiveSymbol[]> {
+    return upstream('reading the stream', async () => {
+      if (symbols.length === 0) return [];
+      const [forming, features, signals, seen, ...finals] = await this.binary.exec('reading the stream', [
+        ['HMGET', this.keys.formingOf(interval), ...symbols],
+        ['HMGET', this.keys.featuresOf(interval), ...symbols],
+        ['HMGET', this.keys.signalsOf(interval), ...symbols],
+        ['HMGET', this.keys.seen, ...symbols],
+        ...symbols.map((s) => ['ZRANGE', this.keys.bars(s, interval), '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, 1]),
+      ]);
+      const decoded = <T>(reply: BinaryReply | undefined, decode: (b: Uint8Array) => T): T | null => {
+        const bytes = bytesOrNull(reply);
+        return bytes ? decode(bytes) : null;
+      };
+      return symbols.map((symbol, i) => ({
+        symbol,
+        forming: decoded(list(forming)[i], decodeBar),
+        final: decoded(list(finals[i])[0], decodeBar),
+        features: decoded(list(features)[i], decodeFeatures),
+        signal: decoded(list(signals)[i], decodeSignal),
+        updatedAt: seenAt(list(seen)[i]),
+      }));
     });
   }
 
