@@ -21,7 +21,13 @@ export const bars = sqliteTable(
   (t) => [primaryKey({ columns: [t.symbol, t.interval, t.ts] })],
 );
 
-/** How far back each symbol's history was backfilled, so a bootstrap can resume. */
+/**
+ * What a bootstrap has fetched per symbol and resolution: one contiguous range [covered_from,
+ * covered_to] of bar open times whose requests are done (whatever bars they held: a weekend
+ * holds none), written in the same transaction as the bars, so a killed bootstrap resumes
+ * exactly where its last write ended. Coarser resolutions (Yahoo's 5m/1h beyond its 1m
+ * limit) have their own rows: coverage says what resolution each range is held at.
+ */
 export const backfillCheckpoints = sqliteTable(
   'backfill_checkpoints',
   {
@@ -31,6 +37,9 @@ export const backfillCheckpoints = sqliteTable(
     coveredTo: integer('covered_to').notNull(),
     source: text('source').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    /** bars and provider requests the range took (progress, status, the no-re-download check) */
+    bars: integer('bars').notNull().default(0),
+    requests: integer('requests').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.symbol, t.interval] })],
 );

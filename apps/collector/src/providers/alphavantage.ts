@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Bar, SymbolSpec } from '@marketpipe/core';
 import { inRange, makeBar, num, type BarContext } from './bars';
-import { ProviderHttp, redactUrl, statusError } from './http';
+import { HttpFetcher, type HttpFetcherOptions } from './http-fetcher';
 import { localToUtc } from './localtime';
-import { ProviderError, wrongInterval, type BarFetcher, type FetchRange, type FetchResult } from './types';
+import { ProviderError, wrongInterval, type FetchRange, type FetchResult } from './types';
 
 const Ohlc = z.object({
   '1. open': z.string(),
@@ -65,51 +65,46 @@ export function parseAlphaVantage(body: unknown, ctx: BarContext): { bars: Bar[]
   return { bars, rejects: [] };
 }
 
-export interface AlphaVantageOptions {
-  baseUrl: string;
+export interface AlphaVantageOptions extends HttpFetcherOptions {
   apiKey: string;
-  timeoutMs: number;
-  now?: () => number;
 }
 
-/** 1m bars from Alpha Vantage (compact = the latest 100 bars). */
-export class AlphaVantageFetcher implements BarFetcher {
+/** `compact` answers hold the latest 100 bars: anything older is asked for by calendar month. */
+const COMPACT_MS = 100 * 60_000;
+
+/**
+ * 1m bars from Alpha Vantage: `outputsize=compact` (the latest 100 bars) for recent minutes,
+ * `month=YYYY-MM&outputsize=full` for history (the bootstrap plans one request per month).
+ */
+export class AlphaVantageFetcher extends HttpFetcher {
   readonly name = 'alphavantage' as const;
-  readonly historyLimitMs = 100 * 60_000;
-  readonly #http: ProviderHttp;
-  readonly #opts: AlphaVantageOptions;
-  readonly #now: () => number;
+  readonly #apiKey: string;
 
   constructor(opts: AlphaVantageOptions) {
-    this.#http = new ProviderHttp('alphavantage', { timeoutMs: opts.timeoutMs });
-    this.#opts = { ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
-    this.#now = opts.now ?? Date.now;
-  }
-
-  supports(spec: SymbolSpec): boolean {
-    return spec.providers.alphavantage !== undefined;
+    super('alphavantage', opts);
+    this.#apiKey = opts.apiKey;
   }
 
   async fetchBars(spec: SymbolSpec, range: FetchRange, signal?: AbortSignal): Promise<FetchResult> {
     const mapping = spec.providers.alphavantage;
     if (!mapping) throw new ProviderError('provider_error', 'alphavantage', `no Alpha Vantage symbol for ${spec.symbol}`);
+    if ((range.interval ?? '1m') !== '1m') throw wrongInterval('alphavantage', 'only 1m', range.interval);
     const params = new URLSearchParams(
       'ticker' in mapping
         ? { function: 'TIME_SERIES_INTRADAY', symbol: mapping.ticker }
         : { function: 'FX_INTRADAY', from_symbol: mapping.from, to_symbol: mapping.to },
     );
     params.set('interval', '1min');
-    params.set('outputsize', 'compact');
-    params.set('apikey', this.#opts.apiKey);
-    const url = `${this.#opts.baseUrl}/query?${params}`;
-    const res = await this.#http.get(url, signal);
-    if (res.status !== 200) throw statusError('alphavantage', res.status, url, res.text);
-    if (res.json === undefined) throw new ProviderError('parse_error', 'alphavantage', `body of ${redactUrl(url)} is not JSON`);
-    const { bars } = parseAlphaVantage(res.json, { symbol: spec.symbol, source: 'alphavantage', now: this.#now() });
+    const now = this.now();
+    if (range.from < now - COMPACT_MS) {
+      params.set('month', new Date(range.from).toISOString().slice(0, 7));
+      params.set('outputsize', 'full');
+    } else {
+      params.set('outputsize', 'compact');
+    }
+    params.set('apikey', this.#apiKey);
+    const url = `${this.baseUrl}/query?${params}`;
+    const { bars } = await this.getJson(url, signal, (json) => parseAlphaVantage(json, { symbol: spec.symbol, source: 'alphavantage', now }));
     return { bars: inRange(bars, range), rejects: [] };
-  }
-
-  close(): Promise<void> {
-    return this.#http.close();
   }
 }

@@ -1,4 +1,4 @@
-import { floorTo, type Bar } from '@marketpipe/core';
+import { INTERVAL_MS, floorTo, type Bar, type Interval } from '@marketpipe/core';
 import type { FetchRange } from './types';
 
 const MINUTE = 60_000;
@@ -7,11 +7,13 @@ export interface BarContext {
   /** canonical symbol the bars are stored under */
   symbol: string;
   source: string;
-  /** current time (ms); bars opening before this minute are final */
+  /** current time (ms); bars that closed by then are final */
   now: number;
+  /** the resolution asked for (history at a coarser one than 1m); 1m when absent */
+  interval?: Interval;
 }
 
-/** Builds a 1m bar; `final` is false only for the bar of the current minute. */
+/** Builds a bar at the context's resolution (1m by default); `final` is false only for the bar still forming. */
 export function makeBar(
   ctx: BarContext,
   ts: number,
@@ -19,11 +21,11 @@ export function makeBar(
 ): Bar {
   return {
     symbol: ctx.symbol,
-    interval: '1m',
+    interval: ctx.interval ?? '1m',
     ts,
     ...ohlcv,
     source: ctx.source,
-    final: ts < floorTo(ctx.now, MINUTE),
+    final: ts + INTERVAL_MS[ctx.interval ?? '1m'] - MINUTE < floorTo(ctx.now, MINUTE),
     filled: false,
   };
 }

@@ -7,6 +7,8 @@ export interface HttpOptions {
   timeoutMs: number;
   /** false opens a fresh TCP connection per request (only to measure what pooling saves) */
   keepAlive?: boolean;
+  /** pooled connections per provider (default 16) */
+  connections?: number;
 }
 
 export interface HttpResponse {
@@ -37,7 +39,7 @@ export class ProviderHttp {
   constructor(provider: ProviderName, opts: HttpOptions) {
     this.#provider = provider;
     this.#opts = opts;
-    this.#agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: 16 });
+    this.#agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: opts.connections ?? 16 });
   }
 
   /** GETs `url`; transport failures and timeouts become ProviderError (key-free messages). */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { SymbolSpec } from '@marketpipe/core';
 import { inRange, makeBar, num, type BarContext } from './bars';
-import { ProviderHttp, redactUrl, statusError } from './http';
+import { HttpFetcher, type HttpFetcherOptions } from './http-fetcher';
 import { localToUtc } from './localtime';
-import { ProviderError, wrongInterval, type BarFetcher, type FetchRange, type FetchResult } from './types';
+import { ProviderError, wrongInterval, type FetchRange, type FetchResult } from './types';
 
 const ErrorSchema = z.object({ status: z.literal('error'), code: z.number(), message: z.string() });
 
@@ -91,56 +91,45 @@ export function parseTwelveDataQuote(body: unknown, ctx: BarContext, timezone = 
   return { bars: [bar], rejects: [] };
 }
 
-export interface TwelveDataOptions {
-  baseUrl: string;
+export interface TwelveDataOptions extends HttpFetcherOptions {
   apiKey: string;
-  timeoutMs: number;
-  now?: () => number;
 }
 
 const MAX_OUTPUT = 5_000;
 
+/** Twelve Data's date parameters: wall-clock text in the request's `timezone` (UTC here). */
+const utcText = (ts: number) => new Date(ts).toISOString().slice(0, 19).replace('T', ' ');
+
 /**
  * 1m bars from Twelve Data (symbols like `EUR/USD`; one credit per request): /quote when only
- * the live minute is wanted, /time_series for anything older.
+ * the live minute is wanted, /time_series for anything older — by `start_date`/`end_date`
+ * (the bootstrap's ranges), `outputsize` ≤ 5,000 bars.
  */
-export class TwelveDataFetcher implements BarFetcher {
+export class TwelveDataFetcher extends HttpFetcher {
   readonly name = 'twelvedata' as const;
-  readonly historyLimitMs = MAX_OUTPUT * 60_000;
-  readonly #http: ProviderHttp;
-  readonly #opts: TwelveDataOptions;
-  readonly #now: () => number;
+  readonly #apiKey: string;
 
   constructor(opts: TwelveDataOptions) {
-    this.#http = new ProviderHttp('twelvedata', { timeoutMs: opts.timeoutMs });
-    this.#opts = { ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
-    this.#now = opts.now ?? Date.now;
-  }
-
-  supports(spec: SymbolSpec): boolean {
-    return spec.providers.twelvedata !== undefined;
+    super('twelvedata', opts);
+    this.#apiKey = opts.apiKey;
   }
 
   async fetchBars(spec: SymbolSpec, range: FetchRange, signal?: AbortSignal): Promise<FetchResult> {
     const symbol = spec.providers.twelvedata;
     if (!symbol) throw new ProviderError('provider_error', 'twelvedata', `no Twelve Data symbol for ${spec.symbol}`);
-    const ctx = { symbol: spec.symbol, source: 'twelvedata', now: this.#now() };
+    if ((range.interval ?? '1m') !== '1m') throw wrongInterval('twelvedata', 'only 1m', range.interval);
+    const ctx = { symbol: spec.symbol, source: 'twelvedata', now: this.now() };
     const live = range.from >= ctx.now - (ctx.now % 60_000);
     const minutes = Math.ceil((range.to - range.from) / 60_000) + 1;
-    const params = new URLSearchParams({ symbol, interval: '1min', timezone: 'UTC', apikey: this.#opts.apiKey });
+    const params = new URLSearchParams({ symbol, interval: '1min', timezone: 'UTC', apikey: this.#apiKey });
     if (!live) params.set('outputsize', String(Math.min(MAX_OUTPUT, Math.max(1, minutes))));
-    const url = `${this.#opts.baseUrl}/${live ? 'quote' : 'time_series'}?${params}`;
-    const res = await this.#http.get(url, signal);
-    if (res.json === undefined) {
-      if (res.status !== 200) throw statusError('twelvedata', res.status, url, res.text);
-      throw new ProviderError('parse_error', 'twelvedata', `body of ${redactUrl(url)} is not JSON`);
+    // A range that ends before the live minute is history: asked for by its dates, not by "the latest N".
+    if (!live && range.to < ctx.now - (ctx.now % 60_000) - 60_000) {
+      params.set('start_date', utcText(range.from));
+      params.set('end_date', utcText(range.to + 60_000));
     }
-    const result = live ? parseTwelveDataQuote(res.json, ctx) : parseTwelveData(res.json, ctx, 'UTC');
-    if (res.status !== 200) throw statusError('twelvedata', res.status, url, 'error status with a series body');
+    const url = `${this.baseUrl}/${live ? 'quote' : 'time_series'}?${params}`;
+    const result = await this.getJson(url, signal, (json) => (live ? parseTwelveDataQuote(json, ctx) : parseTwelveData(json, ctx, 'UTC')));
     return { bars: inRange(result.bars, range), rejects: result.rejects };
-  }
-
-  close(): Promise<void> {
-    return this.#http.close();
   }
 }

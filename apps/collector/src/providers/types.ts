@@ -1,4 +1,4 @@
-import type { Bar, ProviderName, Reject, RejectReason, SymbolSpec } from '@marketpipe/core';
+import type { Bar, Interval, ProviderName, Reject, RejectReason, SymbolSpec } from '@marketpipe/core';
 
 /** What one fetch returned: bars that parsed (not yet validated) and what was refused while parsing. */
 export interface FetchResult {
@@ -11,6 +11,8 @@ export interface FetchRange {
   from: number;
   /** latest bar open time wanted (ms, inclusive) */
   to: number;
+  /** resolution wanted; 1m when absent (only a bootstrap asks a coarser one, where 1m is out of reach) */
+  interval?: Interval;
 }
 
 /**
@@ -33,8 +35,8 @@ export interface BarFetcher {
 export type ProviderErrorCode = Extract<RejectReason, 'provider_error' | 'rate_limited' | 'parse_error' | 'wrong_interval'>;
 
 /** A payload at another resolution than the 1m asked for: rejected whole, never stored as 1m bars. */
-export function wrongInterval(provider: ProviderName, declared: string): ProviderError {
-  return new ProviderError('wrong_interval', provider, `payload holds ${declared} bars, 1m was asked for`);
+export function wrongInterval(provider: ProviderName, declared: string, asked: Interval = '1m'): ProviderError {
+  return new ProviderError('wrong_interval', provider, `payload holds ${declared} bars, ${asked} was asked for`);
 }
 
 export class ProviderError extends Error {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Bar, Reject, SymbolSpec } from '@marketpipe/core';
+import { INTERVAL_MS, type Bar, type Interval, type Reject, type SymbolSpec } from '@marketpipe/core';
 import { inRange, makeBar, type BarContext } from './bars';
-import { ProviderHttp, redactUrl, statusError } from './http';
-import { ProviderError, wrongInterval, type BarFetcher, type FetchRange, type FetchResult } from './types';
+import { HttpFetcher, type HttpFetcherOptions } from './http-fetcher';
+import { ProviderError, wrongInterval, type FetchRange, type FetchResult } from './types';
 
 const series = z.array(z.number().nullable());
 
@@ -36,15 +36,15 @@ const ChartSchema = z.object({
  * Parses a chart v8 body. A row whose fields are all null is Yahoo's "no trade this minute"
  * and is skipped (never turned into zeros); a row with only some fields null is rejected.
  */
-export function parseYahooChart(body: unknown, ctx: BarContext): FetchResult {
+export function parseYahooChart(body: unknown, ctx: BarContext, granularity = '1m'): FetchResult {
   const parsed = ChartSchema.safeParse(body);
   if (!parsed.success) throw new ProviderError('parse_error', 'yahoo', `unexpected chart payload: ${parsed.error.issues[0]?.message}`);
   const { result, error } = parsed.data.chart;
   if (error) throw new ProviderError('provider_error', 'yahoo', `${error.code}: ${error.description}`);
   const first = result?.[0];
   if (!first) throw new ProviderError('provider_error', 'yahoo', 'chart has no result and no error');
-  const granularity = first.meta?.dataGranularity;
-  if (granularity !== undefined && granularity !== '1m') throw wrongInterval('yahoo', granularity);
+  const declared = first.meta?.dataGranularity;
+  if (declared !== undefined && declared !== granularity) throw wrongInterval('yahoo', declared, ctx.interval);
   const times = first.timestamp ?? [];
   const q = first.indicators.quote[0] ?? {};
   const bars: Bar[] = [];
@@ -64,49 +64,31 @@ export function parseYahooChart(body: unknown, ctx: BarContext): FetchResult {
   return { bars, rejects };
 }
 
-export interface YahooOptions {
-  baseUrl: string;
-  timeoutMs: number;
-  keepAlive?: boolean;
-  now?: () => number;
-}
+/** Yahoo's names for the resolutions a bootstrap may ask of it. */
+const YAHOO_INTERVAL: Partial<Record<Interval, string>> = { '1m': '1m', '5m': '5m', '15m': '15m', '30m': '30m', '1h': '60m' };
 
-/** 1m bars from Yahoo's unauthenticated chart endpoint (serves about a week of 1m history). */
-export class YahooChartFetcher implements BarFetcher {
+/**
+ * Bars from Yahoo's unauthenticated chart endpoint: 1m for the last 30 days (7 days a
+ * request), 5m–30m for 60 days, 1h for 730 days (see HISTORY_LIMITS).
+ */
+export class YahooChartFetcher extends HttpFetcher {
   readonly name = 'yahoo' as const;
-  readonly historyLimitMs = 7 * 86_400_000;
-  readonly #http: ProviderHttp;
-  readonly #baseUrl: string;
-  readonly #now: () => number;
 
-  constructor(opts: YahooOptions) {
-    this.#http = new ProviderHttp('yahoo', { timeoutMs: opts.timeoutMs, keepAlive: opts.keepAlive });
-    this.#baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.#now = opts.now ?? Date.now;
-  }
-
-  supports(spec: SymbolSpec): boolean {
-    return spec.providers.yahoo !== undefined;
+  constructor(opts: HttpFetcherOptions) {
+    super('yahoo', opts);
   }
 
   async fetchBars(spec: SymbolSpec, range: FetchRange, signal?: AbortSignal): Promise<FetchResult> {
     const ticker = spec.providers.yahoo;
     if (!ticker) throw new ProviderError('provider_error', 'yahoo', `no Yahoo symbol for ${spec.symbol}`);
+    const interval = range.interval ?? '1m';
+    const asked = YAHOO_INTERVAL[interval];
+    if (!asked) throw wrongInterval('yahoo', `no ${interval} series`, interval);
     const period1 = Math.floor(range.from / 1000);
-    const period2 = Math.ceil(range.to / 1000) + 60;
-    const url = `${this.#baseUrl}/v8/finance/chart/${encodeURIComponent(ticker)}?interval=1m&includePrePost=false&period1=${period1}&period2=${period2}`;
-    const res = await this.#http.get(url, signal);
-    // Yahoo reports unknown symbols as 404/400 with a chart.error body: surface its text.
-    if (res.status !== 200 && (res.status === 429 || res.json === undefined)) {
-      throw statusError('yahoo', res.status, url, res.text);
-    }
-    if (res.json === undefined) throw new ProviderError('parse_error', 'yahoo', `body of ${redactUrl(url)} is not JSON`);
-    const { bars, rejects } = parseYahooChart(res.json, { symbol: spec.symbol, source: 'yahoo', now: this.#now() });
-    if (res.status !== 200) throw statusError('yahoo', res.status, url, 'no chart error in body');
+    const period2 = Math.ceil(range.to / 1000) + INTERVAL_MS[interval] / 1000;
+    const url = `${this.baseUrl}/v8/finance/chart/${encodeURIComponent(ticker)}?interval=${asked}&includePrePost=false&period1=${period1}&period2=${period2}`;
+    const ctx = { symbol: spec.symbol, source: 'yahoo', now: this.now(), interval };
+    const { bars, rejects } = await this.getJson(url, signal, (json) => parseYahooChart(json, ctx, asked));
     return { bars: inRange(bars, range), rejects };
-  }
-
-  close(): Promise<void> {
-    return this.#http.close();
   }
 }

@@ -1,0 +1,144 @@
+import { validateBars, type Reject, type SymbolSpec } from '@marketpipe/core';
+import type { CollectorMetrics } from '../metrics';
+import { inRange } from './bars';
+import { ProviderHttp, redactUrl, statusError } from './http';
+import { parseTwelveData } from './twelvedata';
+import { ProviderError, type FetchRange, type FetchResult } from './types';
+
+/** One symbol's share of a batch request. */
+export interface BatchItem {
+  spec: SymbolSpec;
+  range: FetchRange;
+}
+
+/** What a batch answered for one symbol: its validated bars and what was refused, or why it failed. */
+export type BatchOutcome = FetchResult | ProviderError;
+
+const MINUTE = 60_000;
+const MAX_OUTPUT = 5_000;
+
+/**
+ * Parses a batch /time_series reply: an object keyed by each symbol as it was asked, whose
+ * value is that symbol's own /time_series reply or its own error object (both recorded:
+ * batch-time-series-AAPL-MSFT-1day.json, batch-time-series-with-400-symbol-not-found.json). An
+ * error object at the top level (a 401, or the minute's credits spent) fails the whole batch. A
+ * batch of one is also read in the plain single-series shape, in case the API answers so.
+ */
+export function parseTwelveDataBatch(body: unknown, asked: ReadonlyMap<string, string>, now: number): Map<string, BatchOutcome> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ProviderError('parse_error', 'twelvedata', 'batch reply is not an object');
+  }
+  const top = body as Record<string, unknown>;
+  const single = typeof top.status === 'string';
+  if (single && (asked.size !== 1 || top.status === 'error')) {
+    // parseTwelveData throws the typed error for an error body; a series for a batch of many is malformed
+    parseTwelveData(body, { symbol: '', source: 'twelvedata', now }, 'UTC');
+    throw new ProviderError('parse_error', 'twelvedata', `a single series answered a batch of ${asked.size} symbols`);
+  }
+  const out = new Map<string, BatchOutcome>();
+  for (const [providerSymbol, symbol] of asked) {
+    const entry = single ? body : top[providerSymbol];
+    if (entry === undefined) {
+      out.set(symbol, new ProviderError('parse_error', 'twelvedata', `${providerSymbol} missing from the batch reply`));
+      continue;
+    }
+    try {
+      out.set(symbol, parseTwelveData(entry, { symbol, source: 'twelvedata', now }, 'UTC'));
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      out.set(symbol, error);
+    }
+  }
+  return out;
+}
+
+export interface TwelveDataBatchOptions {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  /** pooled connections: several batches of one cycle go out at once */
+  connections?: number;
+  now?: () => number;
+  metrics?: Pick<CollectorMetrics, 'rejects' | 'fetches' | 'providerSeconds'>;
+}
+
+/**
+ * Twelve Data's batch form of /time_series: many symbols, comma-separated, in one request
+ * (one credit per symbol, as documented at support.twelvedata.com/en/articles/5203360). All
+ * symbols of one request share its parameters, so `outputsize` covers the widest range asked;
+ * each symbol's bars are cut back to its own range, validated, and its rejects counted.
+ */
+export class TwelveDataBatchFetcher {
+  readonly name = 'twelvedata' as const;
+  readonly #http: ProviderHttp;
+  readonly #opts: TwelveDataBatchOptions;
+  readonly #now: () => number;
+
+  constructor(opts: TwelveDataBatchOptions) {
+    this.#http = new ProviderHttp('twelvedata', { timeoutMs: opts.timeoutMs, ...(opts.connections ? { connections: opts.connections } : {}) });
+    this.#opts = { ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
+    this.#now = opts.now ?? Date.now;
+  }
+
+  supports(spec: SymbolSpec): boolean {
+    return spec.providers.twelvedata !== undefined;
+  }
+
+  /** One request for all `items`; rejects (whole batch) on transport, HTTP or top-level errors. */
+  async fetchBatch(items: readonly BatchItem[], signal?: AbortSignal): Promise<Map<string, BatchOutcome>> {
+    const asked = new Map<string, string>();
+    let minutes = 1;
+    for (const { spec, range } of items) {
+      const providerSymbol = spec.providers.twelvedata;
+      if (!providerSymbol) throw new ProviderError('provider_error', 'twelvedata', `no Twelve Data symbol for ${spec.symbol}`);
+      asked.set(providerSymbol, spec.symbol);
+      minutes = Math.max(minutes, Math.ceil((range.to - range.from) / MINUTE) + 1);
+    }
+    const params = new URLSearchParams({
+      symbol: [...asked.keys()].join(','),
+      interval: '1min',
+      outputsize: String(Math.min(MAX_OUTPUT, minutes)),
+      timezone: 'UTC',
+      apikey: this.#opts.apiKey,
+    });
+    const url = `${this.#opts.baseUrl}/time_series?${params}`;
+    const m = this.#opts.metrics;
+    const endRequest = m?.providerSeconds.startTimer({ provider: 'twelvedata' });
+    try {
+      const res = await this.#http.get(url, signal).finally(() => endRequest?.());
+      if (res.status !== 200) throw statusError('twelvedata', res.status, url, res.text);
+      if (res.json === undefined) throw new ProviderError('parse_error', 'twelvedata', `body of ${redactUrl(url)} is not JSON`);
+      const parsed = parseTwelveDataBatch(res.json, asked, this.#now());
+      m?.fetches.inc({ provider: 'twelvedata', outcome: 'ok' });
+      return this.#validate(parsed, items);
+    } catch (error) {
+      m?.fetches.inc({ provider: 'twelvedata', outcome: error instanceof ProviderError ? error.code : 'provider_error' });
+      throw error;
+    }
+  }
+
+  #validate(parsed: Map<string, BatchOutcome>, items: readonly BatchItem[]): Map<string, BatchOutcome> {
+    const now = this.#now();
+    for (const { spec, range } of items) {
+      const outcome = parsed.get(spec.symbol);
+      if (!outcome) continue;
+      if (outcome instanceof ProviderError) {
+        this.#count([{ reason: outcome.code, symbol: spec.symbol, detail: outcome.message }]);
+        continue;
+      }
+      const checked = validateBars(inRange(outcome.bars, range), { now });
+      const rejects = [...outcome.rejects, ...checked.rejects];
+      this.#count(rejects);
+      parsed.set(spec.symbol, { bars: checked.accepted, rejects });
+    }
+    return parsed;
+  }
+
+  #count(rejects: readonly Reject[]): void {
+    for (const r of rejects) this.#opts.metrics?.rejects.inc({ reason: r.reason, provider: 'twelvedata' });
+  }
+
+  close(): Promise<void> {
+    return this.#http.close();
+  }
+}
