@@ -7,9 +7,10 @@ import type { TestProject } from 'vitest/node';
 import { createClient, RESP_TYPES } from 'redis';
 import { loadConfig, startCollector } from '@marketpipe/collector';
 import { startBridge } from '@marketpipe/bridge';
-import { decodeFeatures, decodeSignal, redisKeys, type Features, type Signal } from '@marketpipe/core';
+import { decodeBar, decodeFeatures, decodeSignal, redisKeys, type Features, type Signal } from '@marketpipe/core';
 import { eventually, startPrivateRedis } from '@marketpipe/testkit';
 import '../context';
+import { writeIntervalFixture } from './interval-fixture';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -34,12 +35,18 @@ export default async function setup(project: TestProject) {
       // A simulated minute per wall second: bars finalise while the suite runs.
       SIM_SPEED: '60',
       BACKFILL_HOURS: '2',
+      // Features and signals of 1m and 5m only: the Worker must serve 5m and refuse 1h.
+      FEATURE_INTERVALS: '1m,5m',
       LOG_LEVEL: 'silent',
     }),
     { healthServer: false },
   );
   await eventually(async () => (await collector.window.forming('EURUSD')) !== null, { timeoutMs: 20_000 });
   const collectorBars = await collector.window.finals('EURUSD');
+  const tcp = createClient({ url: redis.url }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  await tcp.connect();
+  const collectorBars5m = (await tcp.zRange(redisKeys(prefix).bars('EURUSD', '5m'), 0, -1)).map((b) => decodeBar(b));
+  await tcp.close();
 
   const apiKey = `mp_test_${randomBytes(16).toString('hex')}`;
   const revokedKey = `mp_test_${randomBytes(16).toString('hex')}`;
@@ -82,6 +89,10 @@ export default async function setup(project: TestProject) {
   project.provide('apiKey', apiKey);
   project.provide('revokedKey', revokedKey);
   project.provide('collectorBars', collectorBars);
+  project.provide('collectorBars5m', collectorBars5m);
+  const intervalPrefix = `test:api:intervals:${randomBytes(4).toString('hex')}:`;
+  project.provide('intervalPrefix', intervalPrefix);
+  project.provide('intervalFixture', await writeIntervalFixture(redis.url, intervalPrefix));
   project.provide('fixturePrefix', fixturePrefix);
   project.provide('fixtureFeatures', fixtureFeatures);
   project.provide('fixtureSignal', fixtureSignal);
