@@ -92,7 +92,7 @@ export class TwelveDataBatchFetcher {
       const providerSymbol = spec.providers.twelvedata;
       if (!providerSymbol) throw new ProviderError('provider_error', 'twelvedata', `no Twelve Data symbol for ${spec.symbol}`);
       asked.set(providerSymbol, spec.symbol);
-      minutes = Math.max(minutes, Math.ceil((range.to - range.from) / MINUTE) + 1);
+      minutes = Math.max(minutes, Math.floor(range.to / MINUTE) - Math.floor(range.from / MINUTE) + 1);
     }
     const params = new URLSearchParams({
       symbol: [...asked.keys()].join(','),

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createClient as createLibsql } from '@libsql/client';
+import { startPrivateRedis } from '@marketpipe/testkit';
+import { loadConfig } from '../../src/config';
+import { startCollector } from '../../src/collector';
+import { createLogger } from '../../src/logger';
+import type { CycleReport } from '../../src/orchestrator';
+import { BatchBarSource } from '../../src/providers/batch-source';
+import { TwelveDataBatchFetcher } from '../../src/providers/twelvedata-batch';
+import { perCycle, redisCounters } from './redis-stats';
+
+const MINUTE = 60_000;
+/** the first cycles warm the JIT and the connection pool; they are run but not measured */
+const WARMUP_CYCLES = 3;
+
+export interface ScaleOptions {
+  symbols: number;
+  seconds: number;
+  providerUrl: string;
+  apiKey: string;
+  /** symbols per provider request */
+  batchSize: number;
+}
+
+export type ScaleResult = Awaited<ReturnType<typeof runScale>>;
+
+/** Bench symbols: 24-hour FX-like sessions, each with its own Twelve Data name. */
+function benchSpecs(n: number) {
+  return Array.from({ length: n }, (_, i) => {
+    const symbol = `S${String(i).padStart(5, '0')}`;
+    return {
+      symbol,
+      assetClass: 'fx' as const,
+      precision: 5,
+      session: { timezone: 'UTC', open: '00:00', close: '00:00' },
+      basePrice: 100,
+      providers: { twelvedata: `T${symbol}` },
+      brokers: {},
+    };
+  });
+}
+
+const pct = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+const round = (x: number, digits = 1) => +x.toFixed(digits);
+
+/** Final bars missing from history for the minutes every cycle of the run could see completed. */
+async function lostBars(dbUrl: string, symbols: number, firstMinute: number, lastFinalMinute: number): Promise<{ lost: number; expected: number }> {
+  const minutes = lastFinalMinute >= firstMinute ? (lastFinalMinute - firstMinute) / MINUTE + 1 : 0;
+  const db = createLibsql({ url: dbUrl });
+  try {
+    const rs = await db.execute({ sql: 'SELECT count(*) AS n FROM bars WHERE ts >= ? AND ts <= ?', args: [firstMinute, lastFinalMinute] });
+    const have = Number(rs.rows[0]?.n ?? 0);
+    return { lost: symbols * minutes - have, expected: symbols * minutes };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * One run: the real collector (batch Twelve Data source, features and signals on) against a
+ * private redis-server and a fresh libSQL file, polling the fake provider over HTTP once a
+ * second for `seconds`.
+ */
+export async function runScale(o: ScaleOptions) {
+  const dir = mkdtempSync(join(tmpdir(), 'marketpipe-scale-'));
+  const specs = benchSpecs(o.symbols);
+  writeFileSync(join(dir, 'symbols.json'), JSON.stringify(specs));
+  const redis = await startPrivateRedis();
+  const dbUrl = `file:${join(dir, 'history.db')}`;
+  const config = loadConfig({
+    PROVIDERS: 'twelvedata',
+    SYMBOLS: specs.map((s) => s.symbol).join(','),
+    SYMBOLS_FILE: join(dir, 'symbols.json'),
+    REDIS_URL: redis.url,
+    DATABASE_URL: dbUrl,
+    BACKFILL_HOURS: '0',
+    FETCH_CONCURRENCY: String(o.symbols),
+    TWELVEDATA_BASE_URL: o.providerUrl,
+    TWELVEDATA_API_KEY: o.apiKey,
+    LOG_LEVEL: 'warn',
+  });
+  const reports: CycleReport[] = [];
+  let source: BatchBarSource | undefined;
+  const rssBefore = process.memoryUsage().rss;
+  const collector = await startCollector(config, {
+    logger: createLogger('warn'),
+    healthServer: false,
+    onCycle: (r) => reports.push(r),
+    sources: async (ctx) => {
+      const fetcher = new TwelveDataBatchFetcher({
+        baseUrl: o.providerUrl,
+        apiKey: o.apiKey,
+        timeoutMs: 900,
+        connections: Math.ceil(o.symbols / o.batchSize),
+        metrics: ctx.metrics,
+      });
+      source = new BatchBarSource(fetcher, { maxSymbols: o.batchSize });
+      const s = source;
+      return { fetchers: [], source: s, close: () => s.close() };
+    },
+  });
+  while (reports.length < WARMUP_CYCLES) await new Promise((r) => setTimeout(r, 50));
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const redisBefore = await redisCounters(redis.url);
+  const cpuBefore = process.cpuUsage();
+  const requestsBefore = source?.requests ?? 0;
+  const measuredFrom = reports.length;
+  const firstMinute = Math.floor(Date.now() / MINUTE) * MINUTE;
+  await new Promise((r) => setTimeout(r, o.seconds * 1_000));
+  const measured = reports.slice(measuredFrom);
+  const cpu = process.cpuUsage(cpuBefore);
+  const redisAfter = await redisCounters(redis.url);
+  loop.disable();
+  const lastCycleAt = Date.now();
+  const rss = process.memoryUsage().rss;
+  const overruns = (await collector.metrics.overruns.get()).values[0]?.value ?? 0;
+  await collector.stop();
+  await redis.stop();
+  const lastFinalMinute = Math.floor(lastCycleAt / MINUTE) * MINUTE - MINUTE;
+  const lost = await lostBars(dbUrl, o.symbols, firstMinute, lastFinalMinute);
+  rmSync(dir, { recursive: true, force: true });
+
+  const sorted = measured.map((r) => r.durationMs).sort((a, b) => a - b);
+  const cycles = measured.length;
+  return {
+    symbols: o.symbols,
+    seconds: o.seconds,
+    cycles,
+    p50Ms: round(pct(sorted, 50)),
+    p99Ms: round(pct(sorted, 99)),
+    maxMs: round(sorted.at(-1) ?? Number.NaN),
+    overruns,
+    lostBars: lost.lost,
+    expectedBars: lost.expected,
+    failedFetches: measured.reduce((n, r) => n + r.failedSymbols.length, 0),
+    formingUpdatesPerCycle: round(measured.reduce((n, r) => n + r.formingChanged, 0) / Math.max(1, cycles)),
+    cpuMsPerCycle: round((cpu.user + cpu.system) / 1_000 / Math.max(1, cycles)),
+    eventLoopDelayP99Ms: round(loop.percentile(99) / 1e6),
+    rssMb: round(rss / 2 ** 20),
+    rssKbPerSymbol: round((rss - rssBefore) / 1_024 / o.symbols, 2),
+    providerRequestsPerCycle: round(((source?.requests ?? 0) - requestsBefore) / Math.max(1, cycles)),
+    ...perCycle(redisBefore, redisAfter, cycles),
+  };
+}

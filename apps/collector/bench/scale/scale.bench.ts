@@ -1,0 +1,53 @@
+/**
+ * Scale benchmark (issue #13; results in docs/performance.md, "Scale"): the real collector
+ * polling a local Twelve Data over HTTP with batch requests, features and signals on, real
+ * Redis and libSQL, one cycle a second.
+ *   npm run bench:scale                                   5,000 symbols for 300 s
+ *   SCALE_SYMBOLS=5000 SCALE_SECONDS=60 npm run bench:scale
+ *   SCALE_GROWTH=100,1000,5000,20000 SCALE_SECONDS=60 npm run bench:scale
+ * Writes bench-results/scale.json (the last run) and, in growth mode, bench-results/scale-growth.json.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { runScale, type ScaleResult } from './run-scale';
+
+const seconds = Number(process.env.SCALE_SECONDS ?? 300);
+const sizes = (process.env.SCALE_GROWTH ?? process.env.SCALE_SYMBOLS ?? '5000').split(',').map(Number);
+const batchSize = Number(process.env.SCALE_BATCH ?? 100);
+const API_KEY = 'bench-key';
+
+/** The fake provider in a process of its own, so the collector's CPU figures are its own. */
+async function startFakeProvider(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./fake-twelvedata.ts', import.meta.url).pathname], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`fake provider exited with ${code}`)));
+    lines.on('line', (line) => {
+      const m = /^PORT (\d+)$/.exec(line);
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+const fake = await startFakeProvider();
+const results: ScaleResult[] = [];
+try {
+  for (const symbols of sizes) {
+    process.stderr.write(`bench:scale: ${symbols} symbols for ${seconds} s (batches of ${batchSize})…\n`);
+    results.push(await runScale({ symbols, seconds, providerUrl: fake.url, apiKey: API_KEY, batchSize }));
+    console.table([results.at(-1)]);
+  }
+} finally {
+  fake.stop();
+}
+mkdirSync('bench-results', { recursive: true });
+writeFileSync('bench-results/scale.json', `${JSON.stringify(results.at(-1), null, 2)}\n`);
+if (results.length > 1) {
+  writeFileSync('bench-results/scale-growth.json', `${JSON.stringify(results, null, 2)}\n`);
+  console.table(results.map((r) => ({ symbols: r.symbols, p50Ms: r.p50Ms, p99Ms: r.p99Ms, maxMs: r.maxMs, overruns: r.overruns, lostBars: r.lostBars, cpuMsPerCycle: r.cpuMsPerCycle, rssMb: r.rssMb })));
+}
+process.exit(0);
