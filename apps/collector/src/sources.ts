@@ -12,6 +12,8 @@ import { SimFetcher } from './sim/sim-fetcher';
 export interface BuiltSources {
   fetchers: BarFetcher[];
   source: BarSource;
+  /** the chain itself, when the source is one (a bootstrap asks it for one provider at a time) */
+  chain?: ProviderChain;
   health?: () => Record<string, unknown>;
   close?: () => Promise<void>;
 }
@@ -59,6 +61,7 @@ export async function buildSources(ctx: SourceContext): Promise<BuiltSources> {
   return {
     fetchers,
     source: chain,
+    chain,
     health: () => ({ breakers: chain.breakerStates() }),
     close: async () => {
       await chain.close();

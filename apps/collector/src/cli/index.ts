@@ -10,6 +10,10 @@ export async function runCommand(command: CommandName, argv: string[]): Promise<
     switch (command) {
       case 'run':
         return await (await import('./run')).runCollector(redisEnv());
+      case 'bootstrap':
+        return await (await import('./bootstrap')).bootstrapCommand(argv, redisEnv());
+      case 'status':
+        return await (await import('./status')).statusCommand(argv, redisEnv());
       case 'fetch':
         return await (await import('./fetch')).fetchCommand(argv, process.env);
       case 'keys':

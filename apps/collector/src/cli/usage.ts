@@ -10,18 +10,33 @@ export const USAGE = `usage: marketpipe <command> [--help]
 
 commands:
   run                                           start the collector (configured by env, see .env.example)
-  fetch --provider NAME --symbol SYM [--json]   fetch once from one provider and print the bars
+  bootstrap [--dry-run]                         fill RETENTION_DAYS of history (plan, progress, resumable)
+  status [--json]                               coverage, holes, freshness, breakers and quotas per symbol
+  fetch --provider NAME --symbol SYM [--json] [--from T] [--to T]
+                                                fetch once from one provider and print the bars
   keys create --name NAME                       create an API key (prints it once)
   keys revoke --name NAME                       revoke every key with that name
   keys list                                     names, creation times, revoked or not
 
-run and keys use REDIS_URL; when it is unset, the Redis of a running \`npm run demo\`
+run, bootstrap, status and keys use REDIS_URL; when it is unset, the Redis of a running \`npm run demo\`
 (./data/demo.env), else redis://127.0.0.1:6379.
 `;
 
 const COMMAND_USAGE = {
   run: 'usage: marketpipe run    start the collector; every setting comes from the environment (.env.example)\n',
-  fetch: 'usage: marketpipe fetch --provider NAME --symbol SYM [--json]\n',
+  bootstrap: `usage: marketpipe bootstrap [--dry-run]
+  fills RETENTION_DAYS of history for every symbol (SYMBOLS, SYMBOLS_FILE) from the configured
+  providers within their history limits and quotas; prints the plan and its estimated time
+  first (--dry-run: only that); resumes where an interrupted run stopped
+`,
+  status: `usage: marketpipe status [--json]
+  per symbol: first and last bar, bars held, in-session holes, resolution per range, serving
+  provider and data age, breakers and quotas; exit 1 when a symbol is stale or has holes
+`,
+  fetch: `usage: marketpipe fetch --provider NAME --symbol SYM [--json] [--from T] [--to T]
+  T is an ISO date or time (2026-01-05, 2026-01-05T14:30Z) or an offset from now (-3d, -12h, -30m);
+  default: the last 4 days. Bars left out are named on stderr with the reason
+`,
   keys: `usage: marketpipe keys create --name NAME    create a key; prints it once on stdout
        marketpipe keys revoke --name NAME    revoke every key with that name
        marketpipe keys list                  names, creation times, revoked or not
@@ -41,6 +56,9 @@ export interface FetchArgs {
   provider: string;
   symbol: string;
   json: boolean;
+  /** ms; resolved against the clock at parse time */
+  from: number;
+  to: number;
 }
 
 export interface KeysArgs {
@@ -72,16 +90,51 @@ export function parseRunArgs(argv: string[]): Parsed<Record<string, never>> {
   return { ok: true, args: {} };
 }
 
-export function parseFetchArgs(argv: string[]): Parsed<FetchArgs> {
+const OFFSET_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+/** how far back `fetch` looks by default: the last session even across a weekend */
+export const DEFAULT_FETCH_LOOKBACK_MS = 4 * 86_400_000;
+
+/** `-3d`-style offsets from `now`, or an ISO date/time (a date alone is UTC midnight); null when neither. */
+export function parseTime(value: string, now: number): number | null {
+  const offset = /^-(\d+(?:\.\d+)?)([mhdw])$/.exec(value.trim());
+  if (offset) return now - Number(offset[1]) * OFFSET_UNITS[offset[2]!]!;
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value.trim())) return null;
+  const ts = Date.parse(value.trim());
+  return Number.isNaN(ts) ? null : ts;
+}
+
+export function parseFetchArgs(argv: string[], now = Date.now()): Parsed<FetchArgs> {
   if (argv.some((a) => HELP.includes(a))) return help('fetch');
   const parsed = attempt(() =>
-    parseArgs({ args: argv, options: { provider: { type: 'string' }, symbol: { type: 'string' }, json: { type: 'boolean', default: false } } }),
+    parseArgs({
+      args: argv,
+      options: { provider: { type: 'string' }, symbol: { type: 'string' }, json: { type: 'boolean', default: false }, from: { type: 'string' }, to: { type: 'string' } },
+    }),
   );
   if (typeof parsed === 'string') return mistake('fetch', parsed);
   const { provider, symbol, json } = parsed.values;
   if (!provider?.trim()) return mistake('fetch', '--provider is required');
   if (!symbol?.trim()) return mistake('fetch', '--symbol is required');
-  return { ok: true, args: { provider: provider.trim(), symbol: symbol.trim(), json: json === true } };
+  const to = parsed.values.to === undefined ? now : parseTime(parsed.values.to, now);
+  if (to === null) return mistake('fetch', `--to "${parsed.values.to}" is neither an ISO date nor an offset like -3d`);
+  const from = parsed.values.from === undefined ? to - DEFAULT_FETCH_LOOKBACK_MS : parseTime(parsed.values.from, now);
+  if (from === null) return mistake('fetch', `--from "${parsed.values.from}" is neither an ISO date nor an offset like -3d`);
+  if (from > to) return mistake('fetch', `--from ${new Date(from).toISOString()} is after --to ${new Date(to).toISOString()}`);
+  return { ok: true, args: { provider: provider.trim(), symbol: symbol.trim(), json: json === true, from, to } };
+}
+
+export function parseBootstrapArgs(argv: string[]): Parsed<{ dryRun: boolean }> {
+  if (argv.some((a) => HELP.includes(a))) return help('bootstrap');
+  const parsed = attempt(() => parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean', default: false } } }));
+  if (typeof parsed === 'string') return mistake('bootstrap', parsed);
+  return { ok: true, args: { dryRun: parsed.values['dry-run'] === true } };
+}
+
+export function parseStatusArgs(argv: string[]): Parsed<{ json: boolean }> {
+  if (argv.some((a) => HELP.includes(a))) return help('status');
+  const parsed = attempt(() => parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } } }));
+  if (typeof parsed === 'string') return mistake('status', parsed);
+  return { ok: true, args: { json: parsed.values.json === true } };
 }
 
 export function parseKeysArgs(argv: string[]): Parsed<KeysArgs> {
@@ -100,6 +153,13 @@ export function parseKeysArgs(argv: string[]): Parsed<KeysArgs> {
 
 /** The bin's check before it loads anything else: `undefined` when the command may run. */
 export function checkArgs(command: CommandName, argv: string[]): { help: boolean; message: string } | undefined {
-  const parsed = { run: parseRunArgs, fetch: parseFetchArgs, keys: parseKeysArgs }[command](argv);
+  const parsers: Record<CommandName, (argv: string[]) => Parsed<unknown>> = {
+    run: parseRunArgs,
+    bootstrap: parseBootstrapArgs,
+    status: parseStatusArgs,
+    fetch: (a) => parseFetchArgs(a),
+    keys: parseKeysArgs,
+  };
+  const parsed = parsers[command](argv);
   return parsed.ok ? undefined : parsed;
 }

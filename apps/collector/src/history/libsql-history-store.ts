@@ -9,6 +9,7 @@ import type { Bar, Interval } from '@marketpipe/core';
 import type { HistorySink } from '../ports';
 import * as schema from './schema';
 import { NativeBarWriter } from './native-bar-writer';
+import type { Checkpoint } from './checkpoints';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../drizzle', import.meta.url));
 /** rows per INSERT statement: 10 bound values each stays far below SQLite's variable limit */
@@ -178,11 +179,14 @@ export class LibsqlHistoryStore implements HistorySink {
     return rows.length;
   }
 
-  /** Upserts bars in one transaction, bypassing the buffer (bootstrap, recovery). */
-  async write(rows: readonly Bar[]): Promise<void> {
-    if (rows.length === 0) return;
+  /**
+   * Upserts bars in one transaction, bypassing the buffer (bootstrap, recovery); with a
+   * bootstrap checkpoint, the checkpoint commits in the same transaction as its bars.
+   */
+  async write(rows: readonly Bar[], checkpoint?: Checkpoint): Promise<void> {
+    if (rows.length === 0 && !checkpoint) return;
     if (this.#native) {
-      this.#native.write(rows);
+      this.#native.write(rows, checkpoint);
       this.#onTransaction?.(rows.length);
       return;
     }
@@ -219,10 +223,17 @@ export class LibsqlHistoryStore implements HistorySink {
           }),
       );
     }
+    if (checkpoint) statements.push(this.#upsertCheckpoint(checkpoint));
     const [first, ...rest] = statements;
     if (!first) return;
     await this.#db.batch([first, ...rest]);
     this.#onTransaction?.(rows.length);
+  }
+
+  #upsertCheckpoint(c: Checkpoint) {
+    const row = { symbol: c.symbol, interval: c.interval, coveredFrom: c.from, coveredTo: c.to, source: c.source, updatedAt: c.updatedAt, bars: c.bars, requests: c.requests };
+    const { symbol: _symbol, interval: _interval, ...set } = row;
+    return this.#db.insert(schema.backfillCheckpoints).values(row).onConflictDoUpdate({ target: [schema.backfillCheckpoints.symbol, schema.backfillCheckpoints.interval], set });
   }
 
   /** ts of the newest bar of a symbol, flushed or still buffered */

@@ -102,11 +102,17 @@ export class ProviderChain {
    * the live pacing, which spreads a quota over polls of the current minute; quotas and
    * breakers still apply.
    */
-  async fetch(spec: SymbolSpec, range: FetchRange, opts: { purpose?: FetchPurpose; signal?: AbortSignal } = {}): Promise<ChainResult> {
+  async fetch(
+    spec: SymbolSpec,
+    range: FetchRange,
+    opts: { purpose?: FetchPurpose; signal?: AbortSignal; only?: ProviderName } = {},
+  ): Promise<ChainResult> {
     const failures: ProviderFailure[] = [];
     const rejects: Reject[] = [];
     const history = opts.purpose === 'history';
     for (const entry of this.#entries) {
+      // A bootstrap sized its request for one provider's limits: another could not answer it whole.
+      if (opts.only !== undefined && entry.name !== opts.only) continue;
       if (!entry.fetcher.supports(spec)) continue;
       if (history && entry.fetcher.historyLimitMs <= 0) continue;
       const outcome = await this.#try(entry, spec, range, opts.signal, rejects, history);
@@ -120,6 +126,11 @@ export class ProviderChain {
     }
     if (!history) this.#serving.unserved(spec.symbol, failures);
     return { provider: null, bars: [], rejects, failures };
+  }
+
+  /** The fetchers, in priority order (a bootstrap plans over them). */
+  get fetchers(): readonly BarFetcher[] {
+    return this.#entries.map((e) => e.fetcher);
   }
 
   /** Breaker state per provider, for /health. */
