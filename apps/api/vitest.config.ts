@@ -23,8 +23,8 @@ export default defineProject({
   test: {
     name: 'api',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // Node-side tests (they drive workerd from outside): the api-node project, vitest.node.config.ts.
-    exclude: [...configDefaults.exclude, 'test/node/**'],
+    // Node-side tests (they drive workerd from outside, the stream and browser ones too): the api-node project, vitest.node.config.ts.
+    exclude: [...configDefaults.exclude, 'test/node/**', 'test/stream/**', 'test/browser/**'],
     globalSetup: ['./test/node/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

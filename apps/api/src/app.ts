@@ -12,6 +12,7 @@ import { featuresRoute } from './routes/features';
 import { healthRoute } from './routes/health';
 import { signalsRoute } from './routes/signals';
 import { symbolsRoute } from './routes/symbols';
+import { streamRoute, type StreamBindings } from './stream/route';
 import { SymbolLookup } from './symbol-lookup';
 import { rejectInvalid } from './validation';
 
@@ -23,6 +24,8 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /** mount the benchmark's reference routes under /v1/bench (BENCH_ROUTES=1); never in production */
   benchRoutes?: boolean;
+  /** the push stream's Durable Object and connection limiter; /v1/stream is served only with them */
+  stream?: StreamBindings;
   now?: () => number;
 }
 
@@ -45,6 +48,8 @@ export function createApp(ports: ApiPorts, options: AppOptions): OpenAPIHono<App
   serveReference(app, { auth: options.auth });
   app.route('/v1/health', healthRoute({ market: ports.market, staleAfterMs: options.staleAfterMs, now }));
 
+  // Before the /v1 auth: the stream also takes its key as ?access_token= (browsers send no headers on WebSocket or EventSource).
+  if (options.stream) app.route('/v1/stream', streamRoute({ ...options.stream, apiKeys: ports.apiKeys, symbols, auth: options.auth }));
   app.use('/v1/*', apiKeyAuth({ store: ports.apiKeys, mode: options.auth }));
   app.use('/v1/*', rateLimit({ limiter: ports.rateLimiter, now }));
   app.route('/v1/symbols', symbolsRoute({ symbols, now }));

@@ -13,6 +13,12 @@ export interface WorkerEnv {
   RATE_LIMIT_PER_MINUTE?: string;
   /** comma-separated browser origins allowed by CORS, `*` for any; none by default */
   CORS_ORIGINS?: string;
+  /** new /v1/stream connections per minute per key (or anonymous address) */
+  STREAM_CONNECTS_PER_MINUTE?: string;
+  /** open /v1/stream connections per key (or anonymous address) and interval */
+  STREAM_MAX_PER_KEY?: string;
+  /** the stream groups' Durable Object (wrangler.toml [durable_objects]) */
+  STREAM_HUB?: DurableObjectNamespace;
   /** `1`: also serve the benchmark's reference routes under /v1/bench (never set in production) */
   BENCH_ROUTES?: string;
 }
@@ -27,6 +33,8 @@ const EnvSchema = z.object({
   REDIS_PREFIX: z.string().min(1).default(DEFAULT_REDIS_PREFIX),
   STALE_AFTER_MS: z.coerce.number().int().positive().default(5_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  STREAM_CONNECTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  STREAM_MAX_PER_KEY: z.coerce.number().int().positive().default(20),
   CORS_ORIGINS: z
     .string()
     .default('')

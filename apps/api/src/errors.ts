@@ -14,6 +14,7 @@ export const PROBLEMS = {
     when: "features and signals exist only for the collector's `FEATURE_INTERVALS`; `available` lists the intervals computed now",
   },
   method_not_allowed: { status: 405, title: 'Method not allowed', when: 'a known path with a method it does not serve; `Allow` lists those it does' },
+  too_many_streams: { status: 429, title: 'Too many open streams', when: 'the key (or anonymous address) already holds `STREAM_MAX_PER_KEY` streams of the interval; close one first' },
   rate_limited: { status: 429, title: 'Too many requests', when: "the key's (or anonymous address's) budget per minute is spent; see `Retry-After`" },
   internal: { status: 500, title: 'Internal error', when: 'a bug; the detail says nothing more' },
   config_invalid: { status: 500, title: 'Worker misconfigured', when: 'a Worker binding is missing or malformed; the detail names it' },

@@ -4,6 +4,10 @@ import { loadApiConfig, type WorkerEnv } from './env';
 import { problemResponse } from './middleware/problem';
 import type { AppEnv } from './ports';
 import { upstashPorts } from './upstash/ports';
+import { streamBindings } from './stream/bindings';
+
+// wrangler.toml binds the stream groups' Durable Object class by this export.
+export { StreamHub } from './stream/hub';
 
 /** Builds the app over Upstash from the Worker's bindings. */
 export function buildApp(env: WorkerEnv): OpenAPIHono<AppEnv> {
@@ -15,7 +19,7 @@ export function buildApp(env: WorkerEnv): OpenAPIHono<AppEnv> {
       prefix: config.REDIS_PREFIX,
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     }),
-    { auth: config.API_AUTH, staleAfterMs: config.STALE_AFTER_MS, corsOrigins: config.CORS_ORIGINS, benchRoutes: config.BENCH_ROUTES },
+    { auth: config.API_AUTH, staleAfterMs: config.STALE_AFTER_MS, corsOrigins: config.CORS_ORIGINS, benchRoutes: config.BENCH_ROUTES, stream: streamBindings(env, config) },
   );
 }
 

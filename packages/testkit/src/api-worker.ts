@@ -8,6 +8,8 @@ export interface ApiWorkerOptions {
   prefix: string;
   /** API_AUTH; `required` (as deployed) unless told otherwise */
   apiAuth?: 'required' | 'optional';
+  /** more plain-text bindings (STREAM_MAX_PER_KEY, …), over wrangler.toml's [vars] */
+  vars?: Record<string, string>;
 }
 
 /** One console call of the Worker (console.warn → `warn`), as workerd reported it. */
@@ -63,6 +65,7 @@ export async function startApiWorker(opts: ApiWorkerOptions): Promise<RunningApi
       UPSTASH_REDIS_REST_TOKEN: { type: 'secret_text', value: opts.bridgeToken },
       REDIS_PREFIX: plain(opts.prefix),
       API_AUTH: plain(opts.apiAuth ?? 'required'),
+      ...Object.fromEntries(Object.entries(opts.vars ?? {}).map(([name, value]) => [name, plain(value)])),
     },
     dev: {
       remote: false,
