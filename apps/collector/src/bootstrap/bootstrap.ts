@@ -20,7 +20,7 @@ export interface BootstrapOptions {
   out: { write(s: string): unknown };
   /** a progress bar per symbol (a TTY); otherwise a log line per chunk */
   tty: boolean;
-  /** last bar open time to fetch; default the last complete minute (run passes where its start-up catch-up began) */
+  /** last bar open time of the window (RETENTION_DAYS long); default the last complete minute */
   until?: number;
   signal?: AbortSignal;
   /** symbols side by side (default FETCH_CONCURRENCY) */
@@ -50,8 +50,8 @@ export async function runBootstrap(config: CollectorConfig, opts: BootstrapOptio
   const built = await buildSources({ config, specs, clock: systemClock, logger: opts.logger, metrics, redisUrl: config.REDIS_URL });
   try {
     const now = Date.now();
-    const to = opts.until ?? floorTo(now, MINUTE) - MINUTE;
-    const from = floorTo(now - config.RETENTION_DAYS * DAY, MINUTE);
+    const to = opts.until === undefined ? floorTo(now, MINUTE) - MINUTE : floorTo(opts.until, MINUTE);
+    const from = floorTo(to + MINUTE - config.RETENTION_DAYS * DAY, MINUTE);
     const coverage = await readCheckpoints(store.db);
     const plan = planBootstrap({ specs, providers: built.fetchers, limits: quotaLimits(config), coverage, from, to, now });
     opts.out.write(describePlan(plan, from, to));

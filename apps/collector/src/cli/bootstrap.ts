@@ -21,7 +21,7 @@ export async function bootstrapCommand(argv: string[], env: Record<string, strin
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const report = await runBootstrap(config, { logger, out: process.stdout, tty: process.stderr.isTTY === true, signal: abort.signal, dryRun: parsed.args.dryRun });
+    const report = await runBootstrap(config, { logger, out: process.stdout, tty: process.stderr.isTTY === true, signal: abort.signal, dryRun: parsed.args.dryRun, ...(parsed.args.until !== undefined ? { until: parsed.args.until } : {}) });
     if (abort.signal.aborted) process.stdout.write('bootstrap interrupted: run it again to resume\n');
     return report.outcomes.some((o) => o.failed) ? 1 : 0;
   } finally {

@@ -10,7 +10,7 @@ export const USAGE = `usage: marketpipe <command> [--help]
 
 commands:
   run                                           start the collector (configured by env, see .env.example)
-  bootstrap [--dry-run]                         fill RETENTION_DAYS of history (plan, progress, resumable)
+  bootstrap [--dry-run] [--until T]             fill RETENTION_DAYS of history (plan, progress, resumable)
   status [--json]                               coverage, holes, freshness, breakers and quotas per symbol
   fetch --provider NAME --symbol SYM [--json] [--from T] [--to T]
                                                 fetch once from one provider and print the bars
@@ -24,10 +24,11 @@ run, bootstrap, status and keys use REDIS_URL; when it is unset, the Redis of a 
 
 const COMMAND_USAGE = {
   run: 'usage: marketpipe run    start the collector; every setting comes from the environment (.env.example)\n',
-  bootstrap: `usage: marketpipe bootstrap [--dry-run]
+  bootstrap: `usage: marketpipe bootstrap [--dry-run] [--until T]
   fills RETENTION_DAYS of history for every symbol (SYMBOLS, SYMBOLS_FILE) from the configured
   providers within their history limits and quotas; prints the plan and its estimated time
-  first (--dry-run: only that); resumes where an interrupted run stopped
+  first (--dry-run: only that); resumes where an interrupted run stopped. --until (an ISO
+  time or an offset like -1d; default the last complete minute) ends the window earlier
 `,
   status: `usage: marketpipe status [--json]
   per symbol: first and last bar, bars held, in-session holes, resolution per range, serving
@@ -123,11 +124,14 @@ export function parseFetchArgs(argv: string[], now = Date.now()): Parsed<FetchAr
   return { ok: true, args: { provider: provider.trim(), symbol: symbol.trim(), json: json === true, from, to } };
 }
 
-export function parseBootstrapArgs(argv: string[]): Parsed<{ dryRun: boolean }> {
+export function parseBootstrapArgs(argv: string[], now = Date.now()): Parsed<{ dryRun: boolean; until: number | undefined }> {
   if (argv.some((a) => HELP.includes(a))) return help('bootstrap');
-  const parsed = attempt(() => parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean', default: false } } }));
+  const parsed = attempt(() => parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean', default: false }, until: { type: 'string' } } }));
   if (typeof parsed === 'string') return mistake('bootstrap', parsed);
-  return { ok: true, args: { dryRun: parsed.values['dry-run'] === true } };
+  const until = parsed.values.until === undefined ? undefined : parseTime(parsed.values.until, now);
+  if (until === null) return mistake('bootstrap', `--until "${parsed.values.until}" is neither an ISO date nor an offset like -3d`);
+  if (until !== undefined && until > now) return mistake('bootstrap', '--until is in the future');
+  return { ok: true, args: { dryRun: parsed.values['dry-run'] === true, until } };
 }
 
 export function parseStatusArgs(argv: string[]): Parsed<{ json: boolean }> {

@@ -1,0 +1,118 @@
+import { createServer, type Server } from 'node:http';
+import { recorded } from '../fakes/recorded';
+
+/**
+ * A fake history provider on loopback serving any range of 1m bars in the real Polygon
+ * /v2/aggs and Twelve Data /time_series formats (envelopes as recorded in
+ * test/fixtures/providers: polygon/aggs-C_EURUSD-1day-…json, twelvedata/time-series-AAPL-1min.json),
+ * with Polygon's 50,000-aggregate pages and `next_url` cursor. Bars exist for every minute
+ * from Sunday 22:00 to Friday 22:00 UTC (FX hours); values are a deterministic function of
+ * ticker and minute, so two runs can be compared bar for bar. Counts requests per path.
+ */
+export interface HistoryFake {
+  url: string;
+  /** every request's path and query, in arrival order (keys removed) */
+  readonly requests: string[];
+  stop(): Promise<void>;
+}
+
+const MINUTE = 60_000;
+const PAGE = 50_000;
+
+export function tradingMinute(t: number): boolean {
+  const d = new Date(t);
+  const day = d.getUTCDay();
+  const hour = d.getUTCHours();
+  return !(day === 6 || (day === 5 && hour >= 22) || (day === 0 && hour < 22));
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return (h >>> 0) / 2 ** 32;
+}
+
+/** o/h/l/c/v of a ticker's minute: a smooth walk around a per-ticker level. */
+export function barAt(ticker: string, t: number): { o: number; h: number; l: number; c: number; v: number } {
+  const level = 1 + hash(ticker) * 100;
+  const x = t / MINUTE;
+  const o = level * (1 + 0.01 * Math.sin(x / 300) + 0.001 * Math.sin(x / 7));
+  const c = level * (1 + 0.01 * Math.sin((x + 1) / 300) + 0.001 * Math.sin((x + 1) / 7));
+  const r = (v: number) => Math.round(v * 1e5) / 1e5;
+  return { o: r(o), c: r(c), h: r(Math.max(o, c) * 1.0002), l: r(Math.min(o, c) * 0.9998), v: 10 + (x % 50) };
+}
+
+function minutes(from: number, to: number, limit: number): number[] {
+  const out: number[] = [];
+  for (let t = Math.ceil(from / MINUTE) * MINUTE; t <= to && out.length < limit; t += MINUTE) if (tradingMinute(t)) out.push(t);
+  return out;
+}
+
+const polygonEnvelope = recorded('polygon/aggs-C_EURUSD-1day-2023-01-01_2023-01-10.json') as { request_id: string };
+const twelveMeta = (recorded('twelvedata/time-series-AAPL-1min.json') as { meta: Record<string, string> }).meta;
+const AGGS = /^\/v2\/aggs\/ticker\/([^/]+)\/range\/1\/minute\/(\d+)\/(\d+)$/;
+
+function polygon(url: URL, base: string): string {
+  const m = AGGS.exec(decodeURIComponent(url.pathname));
+  if (!m) return JSON.stringify({ status: 'NOT_FOUND', request_id: 'fake', message: 'unknown path' });
+  const [ticker, to] = [m[1]!, Number(m[3])];
+  const cursor = url.searchParams.get('cursor');
+  const from = cursor ? Number(Buffer.from(cursor, 'base64url').toString()) : Number(m[2]);
+  const ts = minutes(from, to, PAGE + 1);
+  const page = ts.slice(0, PAGE);
+  const results = page.map((t) => {
+    const b = barAt(ticker, t);
+    return `{"v":${b.v},"vw":${b.c},"o":${b.o},"c":${b.c},"h":${b.h},"l":${b.l},"t":${t},"n":${b.v}}`;
+  });
+  const next = ts.length > PAGE ? `,"next_url":"${base}${url.pathname}?cursor=${Buffer.from(String(ts[PAGE])).toString('base64url')}"` : '';
+  const head = `{"ticker":${JSON.stringify(ticker)},"queryCount":${page.length},"resultsCount":${page.length},"adjusted":true`;
+  const body = page.length > 0 ? `,"results":[${results.join(',')}]` : '';
+  return `${head}${body},"status":"OK","request_id":"${polygonEnvelope.request_id}","count":${page.length}${next}}`;
+}
+
+const utc = (t: number) => new Date(t).toISOString().slice(0, 19).replace('T', ' ');
+const parseUtc = (s: string) => Date.parse(`${s.replace(' ', 'T')}Z`);
+
+function twelveData(url: URL): string {
+  const symbol = url.searchParams.get('symbol') ?? '';
+  const start = parseUtc(url.searchParams.get('start_date') ?? '');
+  const end = parseUtc(url.searchParams.get('end_date') ?? '');
+  const size = Math.min(Number(url.searchParams.get('outputsize') ?? 30), 5_000);
+  if (Number.isNaN(start) || Number.isNaN(end)) return JSON.stringify({ code: 400, message: 'start_date and end_date are required by this fake', status: 'error' });
+  // The newest `outputsize` bars of [start_date, end_date), newest first, as the real API answers.
+  const ts = minutes(start, end - MINUTE, Number.MAX_SAFE_INTEGER).slice(-size).reverse();
+  const values = ts.map((t) => {
+    const b = barAt(symbol, t);
+    return `{"datetime":"${utc(t)}","open":"${b.o.toFixed(5)}","high":"${b.h.toFixed(5)}","low":"${b.l.toFixed(5)}","close":"${b.c.toFixed(5)}"}`;
+  });
+  const meta = { ...twelveMeta, symbol, exchange_timezone: 'UTC', type: 'Physical Currency' };
+  return `{"meta":${JSON.stringify(meta)},"values":[${values.join(',')}],"status":"ok"}`;
+}
+
+/** `delayMs` holds every answer that long (a slow provider, so a test can kill a bootstrap mid-way). */
+export async function startHistoryFake(opts: { delayMs?: number } = {}): Promise<HistoryFake> {
+  const requests: string[] = [];
+  let base = '';
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', base);
+    url.searchParams.delete('apiKey');
+    url.searchParams.delete('apikey');
+    requests.push(url.pathname + url.search);
+    const body = url.pathname.startsWith('/v2/aggs') ? polygon(url, base) : url.pathname === '/time_series' ? twelveData(url) : '{"status":"error","code":404,"message":"unknown path"}';
+    const send = () => res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    if (opts.delayMs) setTimeout(send, opts.delayMs);
+    else send();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    url: base,
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
