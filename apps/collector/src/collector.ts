@@ -18,6 +18,7 @@ import { startHealthServer } from './health-server';
 import { loadSymbolSpecs } from './symbol-specs';
 import { buildSources, type BuiltSources } from './sources';
 import { stopWithin } from './shutdown';
+import { leaseMode } from './shard/lease-mode';
 import type { Clocks } from './ports';
 
 export const VERSION = '0.1.0';
@@ -93,6 +94,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   redis.on('error', (err: unknown) => onRedisError(err));
   const connectError = await connectWithin(redis, 2_000);
   const window = new RedisBarWindow(redis, redisKeys(config.REDIS_PREFIX));
+  const collectorId = config.COLLECTOR_ID ?? `${hostname()}-${process.pid}`;
   const history = await LibsqlHistoryStore.open({
     url: config.DATABASE_URL,
     ...(config.DATABASE_AUTH_TOKEN ? { authToken: config.DATABASE_AUTH_TOKEN } : {}),
@@ -116,9 +118,14 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   const built = await (opts.sources ?? buildSources)({ config, specs, clock: market, logger, metrics, redisUrl: config.REDIS_URL });
 
   const analytics = opts.features === false ? undefined : new FeatureStage(specs);
-  const warmReport = analytics ? await analytics.warm(specs, history, redisUp ? window : null, logger) : undefined;
+  // In lease mode the symbols arrive with their leases, and are warmed then (src/shard).
+  const lease =
+    config.SHARD_MODE === 'lease'
+      ? leaseMode({ client: redis, keys: window.keys, prefix: config.REDIS_PREFIX, window, collectorId, ttlMs: config.LEASE_TTL_MS, specs, history, logger })
+      : undefined;
+  const warmReport = analytics ? await analytics.warm(lease ? [] : specs, history, redisUp ? window : null, logger) : undefined;
   if (warmReport) logger.info(warmReport, 'feature engines warm');
-  const replicator = new WindowReplicator({ window, history, specs, metrics, logger, wall, windowBars: BAR_WINDOW, ...(analytics ? { analytics } : {}) });
+  const replicator = new WindowReplicator({ window: lease?.window ?? window, history, specs, metrics, logger, wall, windowBars: BAR_WINDOW, ...(analytics ? { analytics } : {}) });
   onRedisError = (err) => replicator.markDown(err);
   if (!redisUp) replicator.markDown(startupRedisError ?? connectError);
   else {
@@ -137,21 +144,22 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     if (bar) lastFinal.set(spec.symbol, bar);
   }
   const orchestrator = new Orchestrator({
-    specs,
+    specs: lease ? [] : specs,
     source: built.source,
     replicator,
     history,
     clocks,
     metrics,
     logger,
-    collectorId: config.COLLECTOR_ID ?? `${hostname()}-${process.pid}`,
+    collectorId,
     version: VERSION,
     concurrency: config.FETCH_CONCURRENCY,
     lastFinal,
     onBuffered: () => flusher.observe(),
     ...(analytics ? { analytics } : {}),
   });
-  const backfillReport = await backfill(specs, {
+  const shard = lease?.coordinate({ target: orchestrator, redisUp: () => replicator.up, ...(analytics ? { analytics } : {}) });
+  const backfillReport = await backfill(lease ? [] : specs, {
     orchestrator,
     flusher,
     logger,
@@ -171,6 +179,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     return { ready: reasons.length === 0, reasons };
   };
   const runCycle = async () => {
+    await shard?.beforeCycle();
     const report = await orchestrator.runCycle();
     lastCycleAt = Date.now();
     cycle = report.cycle;
@@ -220,7 +229,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     flush: () => history.flush(),
     ready: () => ready(),
     stop: () =>
-      (stopping ??= stopWithin(config.SHUTDOWN_TIMEOUT_MS, logger, {
+      (stopping ??= (shard?.leave().catch((err: unknown) => logger.warn({ err }, 'shard: leases not given back')) ?? Promise.resolve()).then(() => stopWithin(config.SHUTDOWN_TIMEOUT_MS, logger, {
         ticker,
         flusher,
         history,
@@ -235,6 +244,6 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
           }),
         redis,
         timers: [pruneTimer],
-      })),
+      }))),
   };
 }

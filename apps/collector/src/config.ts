@@ -26,6 +26,10 @@ export const ConfigSchema = z.object({
   STALE_AFTER_MS: z.coerce.number().int().positive().default(5_000),
   COLLECTOR_PORT: port.default(9464),
   COLLECTOR_ID: z.string().regex(/^[\w.-]+$/).optional(),
+  /** lease: collectors started with the same SYMBOLS share them through Redis leases (docs/scaling.md) */
+  SHARD_MODE: z.enum(['off', 'lease']).default('off'),
+  /** a lease not renewed within this expires; a dead collector's symbols move after about this long */
+  LEASE_TTL_MS: z.coerce.number().int().min(500).default(1_500),
   HISTORY_FLUSH_MS: z.coerce.number().int().positive().default(10_000),
   /** bars held while the database refuses writes; beyond this, new bars wait at the provider */
   HISTORY_BUFFER_MAX: z.coerce.number().int().positive().default(1_000_000),

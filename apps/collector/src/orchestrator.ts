@@ -94,6 +94,29 @@ export class Orchestrator {
     return ts !== undefined && Number.isFinite(ts) ? ts : null;
   }
 
+  /** Starts collecting a symbol after `lastFinal` (a shard lease taken over); the next heartbeat lists it. */
+  addSymbol(spec: SymbolSpec, lastFinal: Bar | null): void {
+    if (this.#bySymbol.has(spec.symbol)) return;
+    const cursor = newCursor(spec, lastFinal);
+    this.#cursors.push(cursor);
+    this.#bySymbol.set(spec.symbol, cursor);
+    this.#servedAt.set(spec.symbol, this.deps.clocks.wall.now());
+  }
+
+  /** Stops collecting a symbol (its lease is gone); its freshness gauges go with it. */
+  removeSymbol(symbol: string): void {
+    const cursor = this.#bySymbol.get(symbol);
+    if (!cursor) return;
+    this.#cursors.splice(this.#cursors.indexOf(cursor), 1);
+    this.#bySymbol.delete(symbol);
+    this.#servedAt.delete(symbol);
+    this.#fetchFailing.delete(symbol);
+    if (this.#gauges.delete(symbol)) {
+      this.deps.metrics.marketOpen.remove({ symbol });
+      this.deps.metrics.dataAge.remove({ symbol });
+    }
+  }
+
   async runCycle(): Promise<CycleReport> {
     const { deps } = this;
     const started = performance.now();

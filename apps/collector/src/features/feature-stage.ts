@@ -46,6 +46,12 @@ export class FeatureStage implements AnalyticsStage {
     return new FeatureEngine({ session: spec.session, ...(this.periods ? { periods: this.periods } : {}) });
   }
 
+  /** A fresh engine for a symbol this collector starts collecting again (a shard takeover); warm() then fills it. */
+  reset(spec: SymbolSpec): void {
+    this.#engines.set(spec.symbol, this.#newEngine(spec));
+    this.#dirty.delete(spec.symbol);
+  }
+
   engine(symbol: string): FeatureEngine | undefined {
     return this.#engines.get(symbol);
   }

@@ -1,0 +1,119 @@
+import { encodeBar, encodeHeartbeat, encodeSeen, type Bar, type Interval, type RedisKeys } from '@marketpipe/core';
+import type { CycleWrite, HotWindow } from '../ports';
+import type { BinaryRedisClient } from '../redis/client';
+import type { RedisBarWindow } from '../redis/redis-bar-window';
+import { FENCED_WRITE_LUA, type ShardKeys } from './lease-scripts';
+import { Script, withScripts } from './scripts';
+
+const FENCED_WRITE = new Script(FENCED_WRITE_LUA);
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** One symbol's share of a cycle's write: fields to set in hashes, bars to upsert in sorted sets. */
+interface Share {
+  hashes: [key: string, value: Buffer | string][];
+  bars: Map<string, (Buffer | string)[]>;
+}
+
+/** A higher timeframe's part of a write, read structurally (the same kinds of values as 1m). */
+interface IntervalPart {
+  forming: readonly Bar[];
+  finals: readonly Bar[];
+  features: ReadonlyMap<string, Uint8Array>;
+  signals: ReadonlyMap<string, Uint8Array>;
+  states?: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface FencedWindowDeps {
+  client: BinaryRedisClient;
+  keys: RedisKeys;
+  shardKeys: ShardKeys;
+  /** reads (and everything that is not a symbol's write) go to the plain window */
+  inner: RedisBarWindow;
+  /** this process's lease token */
+  token: string;
+  collectorId: string;
+  windowBars: number;
+  /** symbols whose write was refused because their lease is no longer ours */
+  onFenced: (symbols: string[]) => void;
+}
+
+/**
+ * The hot window in lease mode: each symbol's part of a cycle (forming, finals, features,
+ * signal, state, seen) is written by one Lua script that first checks the symbol's lease holds
+ * this process's token, all in the cycle's one pipeline. The heartbeat and the symbol specs
+ * belong to no symbol and are written as before.
+ */
+export class FencedWindow implements HotWindow {
+  constructor(private readonly deps: FencedWindowDeps) {}
+
+  async writeCycle(w: CycleWrite): Promise<void> {
+    const { client, keys, shardKeys, token, collectorId, windowBars } = this.deps;
+    const shares = this.#split(w);
+    const order = [...shares.keys()];
+    const send = () => {
+      const multi = client.multi();
+      for (const symbol of order) {
+        const share = shares.get(symbol)!;
+        const bars = [...share.bars];
+        multi.evalSha(FENCED_WRITE.sha, {
+          keys: [shardKeys.lease(symbol), shardKeys.writer, shardKeys.handovers, ...share.hashes.map(([k]) => k), ...bars.map(([k]) => k)],
+          arguments: [token, symbol, collectorId, String(windowBars), String(share.hashes.length), ...share.hashes.map(([, v]) => v), ...bars.flatMap(([, flat]) => [String(flat.length / 2), ...flat])],
+        });
+      }
+      if (w.specs) multi.set(keys.symbols, JSON.stringify(w.specs));
+      if (w.heartbeat) multi.set(keys.heartbeat(w.heartbeat.collectorId), encodeHeartbeat(w.heartbeat.value), { expiration: { type: 'EX', value: w.heartbeat.ttlSeconds } });
+      return multi.execAsPipeline();
+    };
+    this.deps.inner.roundTrips++;
+    const replies = (await withScripts(client, [FENCED_WRITE], send)) as unknown[];
+    const fenced = order.filter((_, i) => replies[i] === 0);
+    if (fenced.length > 0) this.deps.onFenced(fenced);
+  }
+
+  #split(w: CycleWrite): Map<string, Share> {
+    const { keys } = this.deps;
+    const shares = new Map<string, Share>();
+    const share = (symbol: string) => {
+      let s = shares.get(symbol);
+      if (!s) shares.set(symbol, (s = { hashes: [], bars: new Map() }));
+      return s;
+    };
+    const addPart = (p: IntervalPart, k: { forming: string; features: string; signals: string; state: string }) => {
+      for (const bar of p.forming) share(bar.symbol).hashes.push([k.forming, asBuffer(encodeBar(bar))]);
+      for (const [s, v] of p.features) share(s).hashes.push([k.features, asBuffer(v)]);
+      for (const [s, v] of p.signals) share(s).hashes.push([k.signals, asBuffer(v)]);
+      for (const [s, v] of p.states ?? []) share(s).hashes.push([k.state, asBuffer(v)]);
+      for (const bar of p.finals) {
+        const bars = share(bar.symbol).bars;
+        const key = keys.bars(bar.symbol, bar.interval);
+        let flat = bars.get(key);
+        if (!flat) bars.set(key, (flat = []));
+        flat.push(String(bar.ts), asBuffer(encodeBar(bar)));
+      }
+    };
+    addPart(w, keys);
+    const higher = (w as { higher?: ReadonlyMap<Interval, IntervalPart> }).higher;
+    for (const [interval, part] of higher ?? []) {
+      addPart(part, { forming: keys.formingOf(interval), features: keys.featuresOf(interval), signals: keys.signalsOf(interval), state: keys.stateOf(interval) });
+    }
+    const seen = encodeSeen(w.seen.at);
+    for (const s of w.seen.symbols) share(s).hashes.push([keys.seen, seen]);
+    return shares;
+  }
+
+  lastFinalTs(symbols: readonly string[]): Promise<Map<string, number | null>> {
+    return this.deps.inner.lastFinalTs(symbols);
+  }
+
+  finals(symbol: string, from?: number, to?: number): Promise<Bar[]> {
+    return this.deps.inner.finals(symbol, from, to);
+  }
+
+  loadStates(symbols: readonly string[]): Promise<Map<string, Uint8Array>> {
+    return this.deps.inner.loadStates(symbols);
+  }
+
+  ping(): Promise<void> {
+    return this.deps.inner.ping();
+  }
+}
