@@ -1,4 +1,4 @@
-import { freshness, isMarketOpen, type SymbolSpec } from '@marketpipe/core';
+import { isMarketOpen, type SessionSpec, type SymbolSpec } from '@marketpipe/core';
 
 export interface ItemFreshness {
   /** null when the collector has never reported the symbol */
@@ -7,14 +7,32 @@ export interface ItemFreshness {
   marketOpen: boolean;
 }
 
+/** The freshness of one symbol's data at one instant. */
+export type FreshnessOf = (updatedAt: number | null, spec: SymbolSpec) => ItemFreshness;
+
 /**
- * Freshness of one symbol's data from when the collector last polled it. Unknown age counts
- * as stale while the market is open: never pass data of unknown age off as current.
+ * Freshness at `now` from when the collector last polled each symbol (core's rule: data older
+ * than `staleAfterMs` while the market is open is stale; outside the session old data is
+ * expected). Unknown age counts as stale while the market is open: never pass data of unknown
+ * age off as current. Whether a session is open is computed once per distinct session: a
+ * list of 1,000 symbols shares a handful, and each answer costs an Intl call (µs).
  */
-export function itemFreshness(updatedAt: number | null, spec: SymbolSpec, now: number, staleAfterMs: number): ItemFreshness {
-  if (updatedAt === null) {
-    const marketOpen = isMarketOpen(spec.session, now);
-    return { ageMs: null, stale: marketOpen, marketOpen };
-  }
-  return freshness(updatedAt, now, spec.session, staleAfterMs);
+export function freshnessAt(now: number, staleAfterMs: number): FreshnessOf {
+  const open = new Map<string, boolean>();
+  const marketOpen = (session: SessionSpec) => {
+    const key = `${session.timezone} ${session.open} ${session.close}`;
+    let answer = open.get(key);
+    if (answer === undefined) open.set(key, (answer = isMarketOpen(session, now)));
+    return answer;
+  };
+  return (updatedAt, spec) => {
+    const isOpen = marketOpen(spec.session);
+    if (updatedAt === null) return { ageMs: null, stale: isOpen, marketOpen: isOpen };
+    const ageMs = Math.max(0, now - updatedAt);
+    return { ageMs, stale: isOpen && ageMs > staleAfterMs, marketOpen: isOpen };
+  };
 }
+
+/** The freshness of one item at `now`. */
+export const itemFreshness = (updatedAt: number | null, spec: SymbolSpec, now: number, staleAfterMs: number): ItemFreshness =>
+  freshnessAt(now, staleAfterMs)(updatedAt, spec);

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { NotFoundError } from '../errors';
 import { requireComputed } from '../intervals';
-import { itemFreshness } from '../freshness';
+import { freshnessAt, itemFreshness } from '../freshness';
 import { cacheControl } from '../middleware/cache-control';
 import { etag, setVersion } from '../middleware/etag';
 import { FeaturesSchema, FreshnessSchema, IntervalSchema } from '../openapi/schemas';
@@ -74,10 +74,10 @@ export const featuresRoute = (deps: Deps) =>
       const known = specs.flatMap(({ spec }) => (spec ? [spec] : []));
       const found = new Map((await deps.market.features(known.map((s) => s.symbol), interval)).map((l) => [l.symbol, l]));
       if (found.size === 0) await requireComputed(deps.market, 'features', interval);
-      const now = deps.now();
+      const freshnessOf = freshnessAt(deps.now(), deps.staleAfterMs);
       const items = known.flatMap((spec) => {
         const latest = found.get(spec.symbol);
-        return latest ? [{ symbol: spec.symbol, features: latest.value, ...itemFreshness(latest.updatedAt, spec, now, deps.staleAfterMs) }] : [];
+        return latest ? [{ symbol: spec.symbol, features: latest.value, ...freshnessOf(latest.updatedAt, spec) }] : [];
       });
       const missing = specs.filter(({ spec }) => !spec || !found.has(spec.symbol)).map(({ asked, spec }) => spec?.symbol ?? asked);
       setVersion(c, [items.map((i) => [i.symbol, i.features.computedAt, found.get(i.symbol)?.updatedAt, i.stale, i.marketOpen]), missing]);

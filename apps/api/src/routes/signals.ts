@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { StaleDataError, NotFoundError, ValidationError } from '../errors';
-import { itemFreshness } from '../freshness';
+import { freshnessAt, itemFreshness } from '../freshness';
 import { requireComputed } from '../intervals';
 import { cacheControl } from '../middleware/cache-control';
 import { etag, setVersion } from '../middleware/etag';
@@ -84,17 +84,18 @@ export const signalsRoute = (deps: Deps) =>
     .openapi(listRoute, async (c) => {
       const { minScore, allowStale, interval } = c.req.valid('query');
       const registry = await deps.symbols.registry();
-      const now = deps.now();
       // Every symbol's signal and last-seen time in one round trip, 1,000 symbols or 5.
       const all = await deps.market.signals(interval);
       if (all.length === 0) await requireComputed(deps.market, 'signals', interval);
+      const freshnessOf = freshnessAt(deps.now(), deps.staleAfterMs);
       const served = all.flatMap(({ symbol, value, updatedAt }) => {
         const spec = registry.get(symbol);
         if (!spec || value.score < minScore) return [];
-        const fresh = itemFreshness(updatedAt, spec, now, deps.staleAfterMs);
+        const fresh = freshnessOf(updatedAt, spec);
         return fresh.stale && !allowStale ? [] : [{ item: { ...value, ...fresh }, updatedAt }];
       });
-      served.sort((a, b) => b.item.score - a.item.score || a.item.symbol.localeCompare(b.item.symbol));
+      // Ties by name in code-unit order: localeCompare costs an Intl collation per comparison.
+      served.sort((a, b) => b.item.score - a.item.score || (a.item.symbol < b.item.symbol ? -1 : a.item.symbol > b.item.symbol ? 1 : 0));
       setVersion(c, served.map(({ item, updatedAt }) => [item.symbol, item.computedAt, updatedAt, item.stale, item.marketOpen]));
       return c.json({ interval, items: served.map(({ item }) => item) }, 200);
     })

@@ -1,0 +1,77 @@
+/**
+ * API load benchmark (docs/architecture.md §8): autocannon against the Worker in workerd, the
+ * bridge and a private Redis that the real collector keeps filling with BENCH_SYMBOLS symbols
+ * (sim feed), every route in one run next to two reference routes (BENCH_ROUTES=1): one that
+ * returns a constant and one that does a single Redis PING through the bridge. All routes,
+ * the reference ones too, pass the same auth (a cached key) and rate limit (one round trip).
+ * Targets: each data route's p50 within 1 ms of the PING route's, /v1/signals for every symbol
+ * within 10 ms; no errors. Latencies are measured here in µs (autocannon's own histogram
+ * keeps whole ms, and only of 2xx answers).
+ *
+ *   npm run bench -w @marketpipe/api
+ *   BENCH_SECONDS=30 BENCH_CONNECTIONS=10 BENCH_SYMBOLS=1000 npm run bench -w @marketpipe/api
+ */
+import { runRoute, type RouteResult } from './load';
+import { startBenchStack } from './stack';
+
+const symbols = Number(process.env.BENCH_SYMBOLS ?? 1_000);
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const backfillHours = Number(process.env.BENCH_BACKFILL_HOURS ?? 3);
+
+interface Row {
+  name: string;
+  path: string;
+  /** the greatest p50 above the PING route's that meets the target (ms); none for the reference routes */
+  budgetMs?: number;
+  conditional?: boolean;
+}
+
+const stack = await startBenchStack({ symbols, backfillHours });
+try {
+  const sym = stack.symbols[0]!;
+  const rows: Row[] = [
+    { name: 'constant (reference)', path: '/v1/bench/constant' },
+    { name: 'PING (reference)', path: '/v1/bench/ping' },
+    { name: 'bars ?limit=100', path: `/v1/bars/${sym}?limit=100`, budgetMs: 1 },
+    { name: 'bars ?interval=1h', path: `/v1/bars/${sym}?interval=1h`, budgetMs: 1 },
+    { name: 'features', path: `/v1/features/${sym}`, budgetMs: 1 },
+    { name: `signals (${symbols.toLocaleString('en')} symbols)`, path: '/v1/signals?allowStale=true', budgetMs: 10 },
+    { name: 'bars ?limit=100, If-None-Match', path: `/v1/bars/${sym}?limit=100`, budgetMs: 1, conditional: true },
+    { name: 'features, If-None-Match', path: `/v1/features/${sym}`, budgetMs: 1, conditional: true },
+    { name: `signals (${symbols.toLocaleString('en')}), If-None-Match`, path: '/v1/signals?allowStale=true', budgetMs: 10, conditional: true },
+  ];
+  process.stderr.write(`bench: ${rows.length} routes × ${seconds} s, ${connections} connections, ${symbols} symbols live\n`);
+  const results: (RouteResult & Row)[] = [];
+  for (const row of rows) {
+    const result = await runRoute({ url: stack.url, path: row.path, authorization: stack.authorization, seconds, connections, conditional: row.conditional ?? false });
+    results.push({ ...row, ...result });
+    process.stderr.write(`bench: ${row.name}: p50 ${result.p50Ms.toFixed(2)} ms\n`);
+  }
+  const ping = results.find((r) => r.path === '/v1/bench/ping')!;
+  const ms = (v: number) => +v.toFixed(2);
+  console.table(
+    results.map((r) => {
+      const over = r.p50Ms - ping.p50Ms;
+      return {
+        route: r.name,
+        'req/s': Math.round(r.requestsPerSecond),
+        'p50 ms': ms(r.p50Ms),
+        'p99 ms': ms(r.p99Ms),
+        'p50 − PING ms': r.budgetMs === undefined ? '' : ms(over),
+        target: r.budgetMs === undefined ? '' : `≤ ${r.budgetMs} ms ${over <= r.budgetMs ? 'met' : 'MISSED'}`,
+        '200': r.statuses[200] ?? 0,
+        '304': r.statuses[304] ?? 0,
+        other: Object.entries(r.statuses).filter(([s]) => s !== '200' && s !== '304').map(([s, n]) => `${s}×${n}`).join(' '),
+        errors: r.errors,
+      };
+    }),
+  );
+  const failed = results.filter((r) => r.errors > 0 || Object.keys(r.statuses).some((s) => s !== '200' && s !== '304'));
+  if (failed.length) {
+    process.stderr.write(`bench: errors or unexpected statuses on ${failed.map((r) => r.name).join(', ')}\n`);
+    process.exitCode = 1;
+  }
+} finally {
+  await stack.stop();
+}
