@@ -1,4 +1,4 @@
-import { DEFAULT_SYMBOL_SPECS, PROVIDER_NAMES, SymbolRegistry, systemClock, validateBars, type Bar, type ProviderName, type Reject, type SymbolSpec } from '@marketpipe/core';
+import { PROVIDER_NAMES, SymbolRegistry, systemClock, validateBars, type Bar, type ProviderName, type Reject, type SymbolSpec } from '@marketpipe/core';
 import type { BarFetcher } from '../providers/types';
 import { ProviderError } from '../providers/types';
 import { parseFetchArgs } from './usage';
@@ -8,9 +8,6 @@ export interface FetchIo {
   stderr: { write(s: string): unknown };
   specs?: readonly SymbolSpec[];
 }
-
-/** Long enough to reach the last session across a weekend, short enough for Yahoo's 1m limit. */
-const LOOKBACK_MS = 4 * 86_400_000;
 
 function table(bars: readonly Bar[]): string {
   const head = ['ts (UTC)', 'open', 'high', 'low', 'close', 'volume', 'final'];
@@ -27,15 +24,24 @@ function table(bars: readonly Bar[]): string {
   return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
+const isoOf = (ts: number) => new Date(ts).toISOString();
+
+function outsideLine(b: Bar, range: { from: number; to: number }): string {
+  const where = b.ts < range.from ? `before --from ${isoOf(range.from)}` : `after --to ${isoOf(range.to)}`;
+  return `left out out_of_range ${b.symbol} ${isoOf(b.ts)}: ${where}\n`;
+}
+
 function rejectLine(r: Reject): string {
   const at = r.ts === undefined || Number.isNaN(r.ts) ? '' : ` ${new Date(r.ts).toISOString()}`;
   return `reject ${r.reason} ${r.symbol}${at}: ${r.detail}\n`;
 }
 
 /**
- * `marketpipe fetch --provider NAME --symbol SYM [--json]`: one request to one provider,
- * every valid bar printed however old (one Bar per line as JSON with --json), rejects with
- * their reason codes on stderr. Exit 0 on an answer, 1 on a provider failure, 2 on bad usage.
+ * `marketpipe fetch --provider NAME --symbol SYM [--json] [--from T] [--to T]`: one request to
+ * one provider for [from, to] (default the last 4 days), every valid bar printed (one Bar per
+ * line as JSON with --json); every bar left out is named on stderr with why (out of the range,
+ * or rejected with its reason code). Symbols come from SYMBOLS_FILE when set. Exit 0 when bars
+ * were printed, 1 when none were (or the provider failed), 2 on bad usage.
  */
 export async function fetchCommand(argv: string[], env: Record<string, string | undefined>, io: FetchIo = process): Promise<number> {
   const parsed = parseFetchArgs(argv);
@@ -43,12 +49,13 @@ export async function fetchCommand(argv: string[], env: Record<string, string | 
     (parsed.help ? io.stdout : io.stderr).write(parsed.message);
     return parsed.help ? 0 : 2;
   }
-  const { provider, symbol, json } = parsed.args;
+  const { provider, symbol, json, from, to } = parsed.args;
   if (!isProvider(provider)) {
     io.stderr.write(`--provider: "${provider}" is not a provider (known: ${PROVIDER_NAMES.join(', ')})\n`);
     return 2;
   }
-  const registry = new SymbolRegistry(io.specs ?? DEFAULT_SYMBOL_SPECS);
+  const { readSymbolSpecs } = await import('../symbol-specs');
+  const registry = new SymbolRegistry(io.specs ?? readSymbolSpecs(env.SYMBOLS_FILE));
   const spec = registry.get(symbol);
   if (!spec) {
     const known = registry.specs.map((s) => s.symbol);
@@ -73,13 +80,17 @@ export async function fetchCommand(argv: string[], env: Record<string, string | 
     io.stderr.write(`${provider} has no symbol mapping for ${spec.symbol}\n`);
     return 2;
   }
-  const now = Date.now();
   try {
-    const result = await fetcher.fetchBars(spec, { from: now - LOOKBACK_MS, to: now });
-    const { accepted, rejects } = validateBars(result.bars, { now });
+    const result = await fetcher.fetchBars(spec, { from, to });
+    const { accepted, rejects } = validateBars(result.bars, { now: Date.now() });
+    for (const b of result.outside ?? []) io.stderr.write(outsideLine(b, { from, to }));
     for (const r of [...result.rejects, ...rejects]) io.stderr.write(rejectLine(r));
+    if (accepted.length === 0) {
+      io.stderr.write(`no bars from ${provider} for ${spec.symbol} between ${isoOf(from)} and ${isoOf(to)}\n`);
+      return 1;
+    }
     if (json) for (const b of accepted) io.stdout.write(`${JSON.stringify(b)}\n`);
-    else io.stdout.write(accepted.length > 0 ? table(accepted) : `no bars from ${provider} for ${spec.symbol}\n`);
+    else io.stdout.write(table(accepted));
     return 0;
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;

@@ -6,6 +6,11 @@ import type { CommandName } from './usage';
  * command's module. Exit codes: 0 done, 1 failed, 2 bad usage, 78 bad configuration.
  */
 export async function runCommand(command: CommandName, argv: string[]): Promise<number> {
+  // A reader that went away (`marketpipe fetch --json | head`) is not an error: stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   try {
     switch (command) {
       case 'run':

@@ -104,11 +104,25 @@ export function parseTime(value: string, now: number): number | null {
   return Number.isNaN(ts) ? null : ts;
 }
 
+/**
+ * `--from -3d` as written: parseArgs reads a value starting with `-` as a missing argument,
+ * so a time flag followed by an offset is joined into `--from=-3d` first.
+ */
+function joinOffsets(argv: readonly string[], flags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (flags.includes(argv[i]!) && next !== undefined && /^-\d/.test(next)) out.push(`${argv[i++]}=${next}`);
+    else out.push(argv[i]!);
+  }
+  return out;
+}
+
 export function parseFetchArgs(argv: string[], now = Date.now()): Parsed<FetchArgs> {
   if (argv.some((a) => HELP.includes(a))) return help('fetch');
   const parsed = attempt(() =>
     parseArgs({
-      args: argv,
+      args: joinOffsets(argv, ['--from', '--to']),
       options: { provider: { type: 'string' }, symbol: { type: 'string' }, json: { type: 'boolean', default: false }, from: { type: 'string' }, to: { type: 'string' } },
     }),
   );
@@ -126,7 +140,7 @@ export function parseFetchArgs(argv: string[], now = Date.now()): Parsed<FetchAr
 
 export function parseBootstrapArgs(argv: string[], now = Date.now()): Parsed<{ dryRun: boolean; until: number | undefined }> {
   if (argv.some((a) => HELP.includes(a))) return help('bootstrap');
-  const parsed = attempt(() => parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean', default: false }, until: { type: 'string' } } }));
+  const parsed = attempt(() => parseArgs({ args: joinOffsets(argv, ['--until']), options: { 'dry-run': { type: 'boolean', default: false }, until: { type: 'string' } } }));
   if (typeof parsed === 'string') return mistake('bootstrap', parsed);
   const until = parsed.values.until === undefined ? undefined : parseTime(parsed.values.until, now);
   if (until === null) return mistake('bootstrap', `--until "${parsed.values.until}" is neither an ISO date nor an offset like -3d`);

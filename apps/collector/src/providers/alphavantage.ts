@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Bar, SymbolSpec } from '@marketpipe/core';
-import { inRange, makeBar, num, type BarContext } from './bars';
+import { keepInRange, makeBar, num, type BarContext } from './bars';
 import { HttpFetcher, type HttpFetcherOptions } from './http-fetcher';
 import { localToUtc } from './localtime';
 import { ProviderError, wrongInterval, type FetchRange, type FetchResult } from './types';
@@ -104,7 +104,6 @@ export class AlphaVantageFetcher extends HttpFetcher {
     }
     params.set('apikey', this.#apiKey);
     const url = `${this.baseUrl}/query?${params}`;
-    const { bars } = await this.getJson(url, signal, (json) => parseAlphaVantage(json, { symbol: spec.symbol, source: 'alphavantage', now }));
-    return { bars: inRange(bars, range), rejects: [] };
+    return keepInRange(await this.getJson(url, signal, (json) => parseAlphaVantage(json, { symbol: spec.symbol, source: 'alphavantage', now })), range);
   }
 }

@@ -1,5 +1,5 @@
 import { INTERVAL_MS, floorTo, type Bar, type Interval } from '@marketpipe/core';
-import type { FetchRange } from './types';
+import type { FetchRange, FetchResult } from './types';
 
 const MINUTE = 60_000;
 
@@ -31,15 +31,24 @@ export function makeBar(
 }
 
 /**
- * Keeps bars inside the requested window; providers often return more than asked for. A bar
- * with an unparseable time is kept so that validation rejects (and counts) it.
+ * Keeps bars inside the requested window; providers often return more than asked for (those
+ * are handed back as `outside`, so a caller can say what it left out). A bar with an
+ * unparseable time is kept so that validation rejects (and counts) it.
  */
-export function inRange(bars: Bar[], range: FetchRange): Bar[] {
-  return bars.filter((b) => Number.isNaN(b.ts) || (b.ts >= range.from && b.ts <= range.to));
+export function keepInRange(result: FetchResult, range: FetchRange): FetchResult {
+  const bars: Bar[] = [];
+  const outside: Bar[] = [];
+  for (const b of result.bars) (Number.isNaN(b.ts) || (b.ts >= range.from && b.ts <= range.to) ? bars : outside).push(b);
+  return { bars, rejects: result.rejects, ...(outside.length > 0 ? { outside } : {}) };
 }
 
 /** Decimal string → number; "" and "-" (Alpha Vantage's "missing") become NaN, never 0. */
 export function num(value: string): number {
   const trimmed = value.trim();
   return trimmed === '' ? Number.NaN : Number(trimmed);
+}
+
+/** The bars of `keepInRange` alone. */
+export function inRange(bars: Bar[], range: FetchRange): Bar[] {
+  return keepInRange({ bars, rejects: [] }, range).bars;
 }

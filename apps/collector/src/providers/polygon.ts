@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Bar, SymbolSpec } from '@marketpipe/core';
-import { inRange, makeBar, type BarContext } from './bars';
+import { keepInRange, makeBar, type BarContext } from './bars';
 import { HttpFetcher, type HttpFetcherOptions } from './http-fetcher';
 import { ProviderError, wrongInterval, type FetchRange, type FetchResult } from './types';
 
@@ -73,7 +73,7 @@ export class PolygonAggsFetcher extends HttpFetcher {
       for (const b of result.bars) bars.push(b);
       url = result.next === undefined ? undefined : withKey(result.next, this.#apiKey);
     }
-    return { bars: inRange(bars, range), rejects: [] };
+    return keepInRange({ bars, rejects: [] }, range);
   }
 }
 

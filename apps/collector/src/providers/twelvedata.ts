@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SymbolSpec } from '@marketpipe/core';
-import { inRange, makeBar, num, type BarContext } from './bars';
+import { keepInRange, makeBar, num, type BarContext } from './bars';
 import { HttpFetcher, type HttpFetcherOptions } from './http-fetcher';
 import { localToUtc } from './localtime';
 import { ProviderError, wrongInterval, type FetchRange, type FetchResult } from './types';
@@ -130,6 +130,6 @@ export class TwelveDataFetcher extends HttpFetcher {
     }
     const url = `${this.baseUrl}/${live ? 'quote' : 'time_series'}?${params}`;
     const result = await this.getJson(url, signal, (json) => (live ? parseTwelveDataQuote(json, ctx) : parseTwelveData(json, ctx, 'UTC')));
-    return { bars: inRange(result.bars, range), rejects: result.rejects };
+    return keepInRange(result, range);
   }
 }

@@ -4,6 +4,8 @@ import type { Bar, Interval, ProviderName, Reject, RejectReason, SymbolSpec } fr
 export interface FetchResult {
   bars: Bar[];
   rejects: Reject[];
+  /** bars the provider sent outside the range asked for, left out (reported by `marketpipe fetch`) */
+  outside?: Bar[];
 }
 
 export interface FetchRange {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { INTERVAL_MS, type Bar, type Interval, type Reject, type SymbolSpec } from '@marketpipe/core';
-import { inRange, makeBar, type BarContext } from './bars';
+import { keepInRange, makeBar, type BarContext } from './bars';
 import { HttpFetcher, type HttpFetcherOptions } from './http-fetcher';
 import { ProviderError, wrongInterval, type FetchRange, type FetchResult } from './types';
 
@@ -88,7 +88,6 @@ export class YahooChartFetcher extends HttpFetcher {
     const period2 = Math.ceil(range.to / 1000) + INTERVAL_MS[interval] / 1000;
     const url = `${this.baseUrl}/v8/finance/chart/${encodeURIComponent(ticker)}?interval=${asked}&includePrePost=false&period1=${period1}&period2=${period2}`;
     const ctx = { symbol: spec.symbol, source: 'yahoo', now: this.now(), interval };
-    const { bars, rejects } = await this.getJson(url, signal, (json) => parseYahooChart(json, ctx, asked));
-    return { bars: inRange(bars, range), rejects };
+    return keepInRange(await this.getJson(url, signal, (json) => parseYahooChart(json, ctx, asked)), range);
   }
 }
