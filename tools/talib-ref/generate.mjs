@@ -61,6 +61,42 @@ const SLICES = [
   },
 ];
 
+// Higher-timeframe series resampled here, independently of core's Resampler, from a 1m fixture
+// already in the repo: buckets counted in New York wall-clock minutes from the session's open
+// (CME: 18:00), so a bucket never spans the 17:00 close. Tests feed the same 1m bars through
+// the collector's incremental resampler and engines and compare with TA-Lib over these.
+const RESAMPLED = [
+  { name: 'nq-5m', from: 'nq-1m-full.csv', minutes: 5, openNy: 18 * 60 },
+  { name: 'nq-1h', from: 'nq-1m-full.csv', minutes: 60, openNy: 18 * 60 },
+];
+
+const nyClock = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const nyMinutes = (ts) => {
+  const [h, m] = nyClock.format(ts).split(':').map(Number);
+  return h * 60 + m;
+};
+
+function resampled(spec) {
+  const lines = readFileSync(join(outDir, spec.from), 'utf8').trim().split('\n').slice(1);
+  const buckets = new Map();
+  for (const line of lines) {
+    const [ts, open, high, low, close, volume] = line.split(',');
+    const sinceOpen = (nyMinutes(+ts) - spec.openNy + 1440) % 1440;
+    const bucket = +ts - (sinceOpen % spec.minutes) * MINUTE;
+    const b = buckets.get(bucket);
+    if (!b) buckets.set(bucket, { open, high, low, close, volume: +volume });
+    else {
+      if (+high > +b.high) b.high = high;
+      if (+low < +b.low) b.low = low;
+      b.close = close;
+      b.volume += +volume;
+    }
+  }
+  const rows = [...buckets].map(([ts, b]) => [ts, b.open, b.high, b.low, b.close, b.volume]);
+  const csv = 'ts,open,high,low,close,volume\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
+  return { csv, series: rows.map((r) => r.map(Number)) };
+}
+
 function slice(spec) {
   const lines = readFileSync(join(sourceDir, spec.file), 'utf8').trim().split('\n').slice(1);
   const rows = lines.slice(spec.from, spec.from + spec.count).map((line) => {
@@ -97,13 +133,17 @@ function reference(series) {
 }
 
 mkdirSync(outDir, { recursive: true });
-for (const spec of SLICES) {
-  const { csv, series } = slice(spec);
+const jobs = [
+  ...SLICES.map((spec) => ({ spec, source: spec.file, make: () => slice(spec) })),
+  ...RESAMPLED.map((spec) => ({ spec, source: `${spec.from} resampled to ${spec.minutes} min`, make: () => resampled(spec) })),
+];
+for (const { spec, source, make } of jobs) {
+  const { csv, series } = make();
   const csvName = `${spec.name}.csv`;
   writeFileSync(join(outDir, csvName), csv);
   const doc = {
     input: csvName,
-    source: spec.file,
+    source,
     sha256: createHash('sha256').update(csv).digest('hex'),
     bars: series.length,
     talib: { node: talibPkg.version, c: '0.6.0-dev (bundled with node-talib)' },

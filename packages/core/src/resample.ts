@@ -29,6 +29,10 @@ export class Resampler {
   #acc: Bar | null = null;
   #bucket = Number.NaN;
   #bucketEnd = Number.NaN;
+  /** the session last looked up: its open, its close, the next open */
+  #session = Number.NaN;
+  #sessionEnd = Number.NaN;
+  #nextOpen = Number.NaN;
 
   constructor(opts: { interval: Exclude<Interval, '1m'>; session: SessionSpec }) {
     this.interval = opts.interval;
@@ -40,11 +44,22 @@ export class Resampler {
 
   /** Open time of the bucket a 1m bar belongs to, and when that bucket ends (at the latest the session's close). */
   bucketOf(ts: number): { start: number; end: number } {
-    const session = this.#anchor(ts);
-    const sessionEnd = Math.min(session + this.#sessionMs, this.#anchor(session + 26 * 3_600_000));
-    if (this.#ms >= INTERVAL_MS['1d']) return { start: session, end: sessionEnd };
-    const start = session + Math.floor((ts - session) / this.#ms) * this.#ms;
-    return { start, end: Math.min(start + this.#ms, sessionEnd) };
+    this.#toSession(ts);
+    if (this.#ms >= INTERVAL_MS['1d']) return { start: this.#session, end: this.#sessionEnd };
+    const start = this.#session + Math.floor((ts - this.#session) / this.#ms) * this.#ms;
+    return { start, end: Math.min(start + this.#ms, this.#sessionEnd) };
+  }
+
+  /**
+   * Finds the session holding `ts`. Finding a session goes through Intl (microseconds); every
+   * symbol and interval crosses a bucket boundary at the same minute, so the session is kept
+   * and looked up again only when `ts` leaves it.
+   */
+  #toSession(ts: number): void {
+    if (ts >= this.#session && ts < this.#nextOpen) return;
+    this.#session = this.#anchor(ts);
+    this.#nextOpen = this.#anchor(this.#session + 26 * 3_600_000);
+    this.#sessionEnd = Math.min(this.#session + this.#sessionMs, this.#nextOpen);
   }
 
   update(bar: Bar): ResampleUpdate {
@@ -76,9 +91,9 @@ export class Resampler {
     return out;
   }
 
+  /** The bucket as it stands, not final. The aggregate is never mutated (merge makes a new one), so it is shown as is. */
   #show(forming: Bar | null): Bar | null {
-    const shown = forming ? merge(this.#acc, forming, this.#bucket, this.interval) : this.#acc;
-    return shown ? { ...shown, final: false } : null;
+    return forming ? merge(this.#acc, forming, this.#bucket, this.interval) : this.#acc;
   }
 
   #close(): Bar {
