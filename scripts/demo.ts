@@ -4,7 +4,8 @@
  *   redis-server (REDIS_URL, or a private one from PATH persisting in ./data, restarted if it dies)
  *     ← collector  (`marketpipe run`, PROVIDERS=sim; backfills 24 h on first start)
  *     ← bridge     (Upstash REST on BRIDGE_PORT, default 8079, generated BRIDGE_TOKEN)
- *     ← API Worker (`wrangler dev` on http://127.0.0.1:8787, API_AUTH=optional)
+ *     ← API Worker (`wrangler dev` on http://127.0.0.1:8787; API_AUTH=optional unless
+ *                    `API_AUTH=required npm run demo`, which enforces the key as deployed)
  *
  * While it runs, ./data/demo.env names its Redis, so `npx marketpipe keys …` without REDIS_URL
  * writes where the demo's API reads. Its own API key lives in ./data/demo.key and is reused
@@ -19,6 +20,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { removeDemoEnv, writeDemoEnv } from '../apps/collector/src/cli/demo-env';
+import { apiBanner, demoApiAuth } from './demo-auth';
 import { Child, capture, waitFor } from './demo-children';
 import { demoApiKey } from './demo-key';
 import { adoptSnapshot, redisArgs, redisPing } from './demo-redis';
@@ -138,6 +140,8 @@ async function startBridge(redisUrl: string): Promise<{ url: string; token: stri
 }
 
 async function main(): Promise<void> {
+  // A mistyped API_AUTH stops the demo before anything starts.
+  const apiAuth = demoApiAuth(process.env);
   await mkdir(DATA, { recursive: true });
   if (!(await portFree(API_PORT))) throw new Error(`port ${API_PORT} is in use (another wrangler dev?)`);
   const redisUrl = await startRedis();
@@ -155,7 +159,7 @@ async function main(): Promise<void> {
   const devVars = {
     UPSTASH_REDIS_REST_URL: bridge.url,
     UPSTASH_REDIS_REST_TOKEN: bridge.token,
-    API_AUTH: 'optional',
+    API_AUTH: apiAuth,
     ...(process.env.REDIS_PREFIX ? { REDIS_PREFIX: process.env.REDIS_PREFIX } : {}),
   };
   await writeFile(resolve(ROOT, '.dev.vars'), Object.entries(devVars).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
@@ -169,17 +173,14 @@ async function main(): Promise<void> {
   await waitFor('wrangler dev', async () => (await fetch(`http://127.0.0.1:${API_PORT}/v1/health`)).status > 0, 60_000, () => wrangler.running);
   await waitFor(
     'first bars',
-    async () => (await fetch(`http://127.0.0.1:${API_PORT}/v1/bars/EURUSD?limit=5`)).ok,
+    // With the key: it is verified in both modes, and required in one.
+    async () => (await fetch(`http://127.0.0.1:${API_PORT}/v1/bars/EURUSD?limit=5`, { headers: { authorization: `Bearer ${apiKey}` } })).ok,
     120_000,
     () => collector.running,
   );
 
   say('');
-  say(`API        http://127.0.0.1:${API_PORT}   (anonymous requests allowed: API_AUTH=optional)`);
-  say(`  try      curl 127.0.0.1:${API_PORT}/v1/bars/EURUSD?limit=5`);
-  say(`           curl 127.0.0.1:${API_PORT}/v1/health`);
-  say(`API key    ${apiKey}   (${created ? 'new' : 'the same as last time'}; in data/demo.key)`);
-  say(`  try      curl -H "Authorization: Bearer $(cat data/demo.key)" 127.0.0.1:${API_PORT}/v1/symbols`);
+  for (const line of apiBanner({ origin: `http://127.0.0.1:${API_PORT}`, auth: apiAuth, key: apiKey, created })) say(line);
   say(`collector  http://127.0.0.1:${process.env.COLLECTOR_PORT ?? 9464}/metrics  /health  /ready`);
   say(`bridge     ${bridge.url}   Redis ${redisUrl}`);
   say(`keys       npx marketpipe keys create --name mybot   (uses this Redis while the demo runs: data/demo.env)`);
