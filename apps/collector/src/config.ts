@@ -41,6 +41,8 @@ export const ConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(4_500),
   RETENTION_DAYS: z.coerce.number().positive().default(90),
   BACKFILL_HOURS: z.coerce.number().min(0).default(24),
+  /** `marketpipe run` fills the rest of RETENTION_DAYS in a background worker (the bootstrap planner) */
+  BOOTSTRAP_ON_RUN: z.stringbool().default(true),
   FETCH_CONCURRENCY: z.coerce.number().int().positive().default(16),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BRIDGE_PORT: port.default(8079),

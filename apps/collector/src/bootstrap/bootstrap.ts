@@ -22,6 +22,8 @@ export interface BootstrapOptions {
   tty: boolean;
   /** last bar open time of the window (RETENTION_DAYS long); default the last complete minute */
   until?: number;
+  /** first bar open time instead (run's background bootstrap: RETENTION_DAYS back from now, up to its catch-up) */
+  from?: number;
   signal?: AbortSignal;
   /** symbols side by side (default FETCH_CONCURRENCY) */
   concurrency?: number;
@@ -51,7 +53,7 @@ export async function runBootstrap(config: CollectorConfig, opts: BootstrapOptio
   try {
     const now = Date.now();
     const to = opts.until === undefined ? floorTo(now, MINUTE) - MINUTE : floorTo(opts.until, MINUTE);
-    const from = floorTo(to + MINUTE - config.RETENTION_DAYS * DAY, MINUTE);
+    const from = floorTo(opts.from ?? to + MINUTE - config.RETENTION_DAYS * DAY, MINUTE);
     const coverage = await readCheckpoints(store.db);
     const plan = planBootstrap({ specs, providers: built.fetchers, limits: quotaLimits(config), coverage, from, to, now });
     opts.out.write(describePlan(plan, from, to));

@@ -1,16 +1,19 @@
 import { loadConfig } from '../config';
 import { startCollector } from '../collector';
 import { createLogger } from '../logger';
+import { startBackgroundBootstrap } from '../bootstrap/background';
 
 /**
  * `marketpipe run`: the collector until SIGTERM or SIGINT, then its bounded graceful stop
- * (SHUTDOWN_TIMEOUT_MS). Exit 0 after a stop, whatever it could not write (the last log line
+ * (SHUTDOWN_TIMEOUT_MS); beside it, when BOOTSTRAP_ON_RUN, the background bootstrap. Exit 0 after a stop, whatever it could not write (the last log line
  * says what).
  */
 export async function runCollector(env: Record<string, string | undefined>): Promise<number> {
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
   const collector = await startCollector(config, { logger });
+  // The start-up catch-up has fetched BACKFILL_HOURS; the rest of the window fills behind the live loop.
+  const background = config.BOOTSTRAP_ON_RUN ? startBackgroundBootstrap(env, logger, { until: Date.now() - config.BACKFILL_HOURS * 3_600_000 }) : null;
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals | 'parent_exit') => {
       logger.info({ signal }, 'stopping: finishing the cycle and flushing history');
@@ -26,7 +29,7 @@ export async function runCollector(env: Record<string, string | undefined>): Pro
       if (process.ppid !== parent) onSignal('parent_exit');
     }, 500);
   });
-  await collector.stop();
+  await Promise.all([background?.stop(1_000), collector.stop()]);
   // Everything is flushed and closed; what can still hold the event loop is node-redis's
   // reconnect timer while Redis is down (it cannot be cancelled), up to 2 s past the bound.
   setTimeout(() => process.exit(0), 200).unref();

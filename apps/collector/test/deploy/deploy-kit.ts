@@ -26,6 +26,8 @@ export async function collectorEnv(redisUrl: string, extra: Record<string, strin
     DATABASE_URL: `file:${join(dir, 'history.db')}`,
     COLLECTOR_PORT: String(await freePort()),
     LOG_LEVEL: 'info',
+    // 90 days of sim history in the background is not what these tests look at (test/bootstrap does)
+    BOOTSTRAP_ON_RUN: 'false',
     ...extra,
   };
   const config: CollectorConfig = loadConfig(env);
