@@ -60,8 +60,8 @@ try {
         'p99 ms': ms(r.p99Ms),
         'p50 − PING ms': r.budgetMs === undefined ? '' : ms(over),
         target: r.budgetMs === undefined ? '' : `≤ ${r.budgetMs} ms ${over <= r.budgetMs ? 'met' : 'MISSED'}`,
-        '200': r.statuses[200] ?? 0,
-        '304': r.statuses[304] ?? 0,
+        'HTTP 200': r.statuses[200] ?? 0,
+        'HTTP 304': r.statuses[304] ?? 0,
         other: Object.entries(r.statuses).filter(([s]) => s !== '200' && s !== '304').map(([s, n]) => `${s}×${n}`).join(' '),
         errors: r.errors,
       };

@@ -41,7 +41,20 @@ export async function startBenchStack({ symbols, backfillHours }: { symbols: num
     const { specs, env: symbolEnv } = await manySymbols(dir, symbols);
     const collector = new Child('collector', process.execPath, [resolve(ROOT, 'apps/collector/bin/marketpipe.js'), 'run'], {
       cwd: ROOT,
-      env: { ...process.env, ...symbolEnv, PROVIDERS: 'sim', REDIS_URL: redis.url, DATABASE_URL: `file:${join(dir, 'history.db')}`, BACKFILL_HOURS: String(backfillHours), FETCH_CONCURRENCY: '64', COLLECTOR_PORT: String(await freePort()), LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        ...symbolEnv,
+        PROVIDERS: 'sim',
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: redisKeys().prefix,
+        DATABASE_URL: `file:${join(dir, 'history.db')}`,
+        BACKFILL_HOURS: String(backfillHours),
+        // The 90-day background bootstrap of 1,000 symbols would be a second load beside the cycles.
+        BOOTSTRAP_ON_RUN: 'false',
+        FETCH_CONCURRENCY: '64',
+        COLLECTOR_PORT: String(await freePort()),
+        LOG_LEVEL: 'warn',
+      },
       onLine: (line) => process.stderr.write(`[collector] ${line}\n`),
     });
     children.push(collector);
