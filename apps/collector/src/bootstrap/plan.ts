@@ -153,7 +153,7 @@ function estimate(requests: BootstrapPlan['requests'], limits: PlanInput['limits
     const perMin = limits[provider]?.find((l) => l.window === 'minute')?.limit ?? Infinity;
     const perDay = limits[provider]?.find((l) => l.window === 'day')?.limit ?? Infinity;
     const fullDays = Number.isFinite(perDay) ? Math.floor((n - 1) / perDay) : 0;
-    const rest = n - fullDays * perDay;
+    const rest = fullDays === 0 ? n : n - fullDays * perDay;
     longest = Math.max(longest, fullDays * 86_400_000 + (Number.isFinite(perMin) ? Math.ceil(rest / perMin) * 60_000 : 0));
   }
   return longest;
