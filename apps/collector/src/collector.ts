@@ -11,6 +11,8 @@ import { LibsqlHistoryStore } from './history/libsql-history-store';
 import { HistoryFlusher } from './history/history-flusher';
 import { Orchestrator, type CycleReport } from './orchestrator';
 import { FeatureStage, type WarmReport } from './features/feature-stage';
+import { TimeframeEngines } from './features/timeframe-stage';
+import { warmTimeframes, withTimeframes } from './features/timeframe-warm';
 import { Ticker } from './ticker';
 import { backfill, type BackfillReport } from './backfill';
 import { recoverFromWindow } from './recovery';
@@ -34,7 +36,7 @@ export interface CollectorOptions {
   healthServer?: boolean;
   /** builds the fetchers and the source over them (providers layer) */
   sources?: (ctx: SourceContext) => Promise<BuiltSources>;
-  /** false: no feature engines (benchmarks of the bare loop) */
+  /** false: no feature engines and no higher timeframes (benchmarks of the bare loop) */
   features?: boolean;
   /** called after every cycle (benchmarks, tests) */
   onCycle?: (report: CycleReport) => void;
@@ -61,6 +63,9 @@ export interface RunningCollector {
   readonly backfill: BackfillReport[];
   readonly warm: WarmReport | undefined;
   readonly features: FeatureStage | undefined;
+  /** the higher timeframes (BAR_INTERVALS, FEATURE_INTERVALS); undefined when none are kept */
+  readonly timeframes: TimeframeEngines | undefined;
+  readonly timeframesWarm: WarmReport | undefined;
   runCycle(): Promise<CycleReport>;
   flush(): Promise<number>;
   ready(): { ready: boolean; reasons: string[] };
@@ -125,7 +130,25 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
       : undefined;
   const warmReport = analytics ? await analytics.warm(lease ? [] : specs, history, redisUp ? window : null, logger) : undefined;
   if (warmReport) logger.info(warmReport, 'feature engines warm');
-  const replicator = new WindowReplicator({ window: lease?.window ?? window, history, specs, metrics, logger, wall, windowBars: BAR_WINDOW, ...(analytics ? { analytics } : {}) });
+  const timeframes =
+    opts.features === false || config.BAR_INTERVALS.length === 0
+      ? undefined
+      : new TimeframeEngines(specs, { barIntervals: config.BAR_INTERVALS, featureIntervals: config.BAR_INTERVALS.filter((iv) => config.FEATURE_INTERVALS.includes(iv)) });
+  const retentionMs = config.RETENTION_DAYS * DAY;
+  const timeframesWarm = timeframes ? await warmTimeframes(timeframes, lease ? [] : specs, history, redisUp ? window : null, logger, retentionMs) : undefined;
+  if (timeframesWarm) logger.info({ ...timeframesWarm, intervals: config.BAR_INTERVALS, featureIntervals: timeframes!.featureIntervals }, 'higher timeframes warm');
+  const replicator = new WindowReplicator({
+    window: lease?.window ?? window,
+    history,
+    specs,
+    metrics,
+    logger,
+    wall,
+    windowBars: BAR_WINDOW,
+    retentionMs,
+    ...(analytics ? { analytics } : {}),
+    ...(timeframes ? { timeframes } : {}),
+  });
   onRedisError = (err) => replicator.markDown(err);
   if (!redisUp) replicator.markDown(startupRedisError ?? connectError);
   else {
@@ -157,8 +180,10 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     lastFinal,
     onBuffered: () => flusher.observe(),
     ...(analytics ? { analytics } : {}),
+    ...(timeframes ? { timeframes } : {}),
   });
-  const shard = lease?.coordinate({ target: orchestrator, redisUp: () => replicator.up, ...(analytics ? { analytics } : {}) });
+  const shard = lease?.coordinate({ target: orchestrator, redisUp: () => replicator.up, ...(analytics ? { analytics: withTimeframes(analytics, timeframes, retentionMs) } : {}) });
+  await shard?.start();
   const backfillReport = await backfill(lease ? [] : specs, {
     orchestrator,
     flusher,
@@ -179,7 +204,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     return { ready: reasons.length === 0, reasons };
   };
   const runCycle = async () => {
-    await shard?.beforeCycle();
+    shard?.beforeCycle();
     const report = await orchestrator.runCycle();
     lastCycleAt = Date.now();
     cycle = report.cycle;
@@ -225,6 +250,8 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     backfill: backfillReport,
     warm: warmReport,
     features: analytics,
+    timeframes,
+    timeframesWarm,
     runCycle,
     flush: () => history.flush(),
     ready: () => ready(),
@@ -235,6 +262,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
         history,
         replicator,
         analytics,
+        timeframes,
         closeSources: () => built.close?.() ?? Promise.resolve(),
         closeServer: () =>
           new Promise<void>((resolve) => {

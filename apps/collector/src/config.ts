@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_REDIS_PREFIX, PROVIDER_NAMES } from '@marketpipe/core';
+import { DEFAULT_REDIS_PREFIX, INTERVALS, PROVIDER_NAMES, type Interval } from '@marketpipe/core';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const csv = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const HIGHER_INTERVALS = INTERVALS.filter((iv) => iv !== '1m') as [Exclude<Interval, '1m'>, ...Exclude<Interval, '1m'>[]];
 const optionalKey = z
   .string()
   .optional()
@@ -28,8 +29,8 @@ export const ConfigSchema = z.object({
   COLLECTOR_ID: z.string().regex(/^[\w.-]+$/).optional(),
   /** lease: collectors started with the same SYMBOLS share them through Redis leases (docs/scaling.md) */
   SHARD_MODE: z.enum(['off', 'lease']).default('off'),
-  /** a lease not renewed within this expires; a dead collector's symbols move after about this long */
-  LEASE_TTL_MS: z.coerce.number().int().min(500).default(1_500),
+  /** a lease not renewed within this expires (renewed 3× per TTL); a dead collector's symbols move after about this long */
+  LEASE_TTL_MS: z.coerce.number().int().min(300).default(1_000),
   HISTORY_FLUSH_MS: z.coerce.number().int().positive().default(10_000),
   /** bars held while the database refuses writes; beyond this, new bars wait at the provider */
   HISTORY_BUFFER_MAX: z.coerce.number().int().positive().default(1_000_000),
@@ -44,6 +45,12 @@ export const ConfigSchema = z.object({
   /** `marketpipe run` fills the rest of RETENTION_DAYS in a background worker (the bootstrap planner) */
   BOOTSTRAP_ON_RUN: z.stringbool().default(true),
   FETCH_CONCURRENCY: z.coerce.number().int().positive().default(16),
+  /** the higher timeframes whose bars are resampled from 1m and kept in Redis (empty: 1m only) */
+  BAR_INTERVALS: csv.default(['5m', '15m', '30m', '1h', '4h', '1d']).pipe(z.array(z.enum(HIGHER_INTERVALS))),
+  /** the timeframes with incremental features and signals; 1m always, the others need their bars kept */
+  FEATURE_INTERVALS: csv
+    .default(['1m', '5m', '1h'])
+    .pipe(z.array(z.enum(INTERVALS)).refine((ivs) => ivs.includes('1m'), '1m features are always computed: list 1m')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BRIDGE_PORT: port.default(8079),
   BRIDGE_TOKEN: z.string().min(16).optional(),
@@ -68,6 +75,12 @@ export const ConfigSchema = z.object({
   TWELVEDATA_PER_MIN: z.coerce.number().int().positive().default(8),
   TWELVEDATA_PER_DAY: z.coerce.number().int().positive().default(800),
   POLYGON_PER_MIN: z.coerce.number().int().positive().default(5),
+}).superRefine((c, ctx) => {
+  for (const iv of c.FEATURE_INTERVALS) {
+    if (iv !== '1m' && !(c.BAR_INTERVALS as readonly string[]).includes(iv)) {
+      ctx.addIssue({ code: 'custom', path: ['FEATURE_INTERVALS'], message: `${iv} features are computed over its bars: add ${iv} to BAR_INTERVALS` });
+    }
+  }
 });
 
 export type CollectorConfig = z.infer<typeof ConfigSchema>;

@@ -1,6 +1,6 @@
 import { HEARTBEAT_TTL_SECONDS, floorTo, isMarketOpen, type Bar, type SymbolSpec } from '@marketpipe/core';
 import type { FetchRange } from './providers/types';
-import type { AnalyticsStage, BarSource, Clocks, CycleWrite, HistorySink, SourceResult } from './ports';
+import type { AnalyticsStage, BarSource, Clocks, CycleWrite, HistorySink, SourceResult, TimeframeStage } from './ports';
 import type { WindowReplicator } from './redis/window-replicator';
 import { HistoryBufferFullError, HistoryRefusedError } from './history/libsql-history-store';
 import type { CollectorMetrics } from './metrics';
@@ -26,6 +26,8 @@ export interface OrchestratorDeps {
   version: string;
   concurrency: number;
   analytics?: AnalyticsStage;
+  /** the higher timeframes, fed the same committed 1m bars */
+  timeframes?: TimeframeStage;
   /** last final bar already stored per symbol */
   lastFinal: ReadonlyMap<string, Bar>;
   /** in-session gaps up to this many minutes are filled with flat bars (core fillGaps policy) */
@@ -57,6 +59,8 @@ interface Committed {
   forming: Bar | null;
   features?: Uint8Array;
   signal?: Uint8Array;
+  /** the higher timeframes made a signal for each feature interval */
+  higherSignals: boolean;
 }
 
 /**
@@ -127,8 +131,9 @@ export class Orchestrator {
     const write = emptyWrite(deps.clocks.wall.now());
     const seen: string[] = [];
     const failedSymbols: string[] = [];
-    /** when the bars behind each new signal arrived (performance.now()) */
+    /** when the bars behind each new signal arrived (performance.now()), 1m and the higher feature intervals */
     const signalled: number[] = [];
+    const signalledHigher: number[] = [];
     let rejects = 0;
 
     await mapBounded(this.#cursors, deps.concurrency, async (cursor) => {
@@ -156,6 +161,7 @@ export class Orchestrator {
       const committed = this.#commit(cursor, accepted, result.provider);
       if (committed) addTo(write, symbol, committed);
       if (committed?.signal) signalled.push(arrived);
+      if (committed?.higherSignals) signalledHigher.push(arrived);
     });
     deps.onBuffered?.();
 
@@ -165,16 +171,21 @@ export class Orchestrator {
       ttlSeconds: HEARTBEAT_TTL_SECONDS,
       value: { at: deps.clocks.wall.now(), cycle, version: deps.version, symbols: this.#cursors.map((c) => c.spec.symbol) },
     };
-    if (deps.analytics && deps.clocks.wall.now() - this.#statesSavedAt >= STATE_SAVE_MS) {
-      write.states = deps.analytics.takeStates();
-      this.#statesSavedAt = deps.clocks.wall.now();
-    }
+    const saveStates = deps.clocks.wall.now() - this.#statesSavedAt >= STATE_SAVE_MS;
+    if (deps.analytics && saveStates) write.states = deps.analytics.takeStates();
+    if (deps.timeframes) write.higher = deps.timeframes.take(saveStates);
+    if (saveStates) this.#statesSavedAt = deps.clocks.wall.now();
     const endRedis = deps.metrics.redisWriteSeconds.startTimer();
     const redisWritten = await deps.replicator.write(write);
     endRedis();
     if (redisWritten) {
       const written = performance.now();
-      for (const at of signalled) deps.metrics.signalSeconds.observe((written - at) / 1000);
+      const oneMinute = deps.metrics.signalSeconds.labels({ interval: '1m' });
+      for (const at of signalled) oneMinute.observe((written - at) / 1000);
+      for (const interval of signalledHigher.length > 0 ? deps.timeframes!.featureIntervals : []) {
+        const histogram = deps.metrics.signalSeconds.labels({ interval });
+        for (const at of signalledHigher) histogram.observe((written - at) / 1000);
+      }
     }
     this.#observeFreshness(now);
     deps.metrics.cycles.inc();
@@ -206,6 +217,7 @@ export class Orchestrator {
     if (committed && committed.finals.length > 0) {
       const write = emptyWrite(deps.clocks.wall.now());
       addTo(write, symbol, committed);
+      if (deps.timeframes) write.higher = deps.timeframes.take(false);
       await deps.replicator.write(write);
     }
     return { provider: result.provider, finals: committed?.finals ?? [], rejects: result.rejects.length + accepted.spikes };
@@ -273,9 +285,11 @@ export class Orchestrator {
       if (provider) deps.metrics.barsAccepted.inc({ provider }, accepted.finals.length);
     }
     this.#ingest.advance(cursor, accepted);
-    if (accepted.finals.length === 0 && !accepted.forming) return { finals: [], forming: null };
-    const out = deps.analytics?.update(cursor.spec, accepted.finals, accepted.forming, deps.clocks.wall.now());
-    return { finals: accepted.finals, forming: accepted.forming, ...out && { features: out.features, signal: out.signal } };
+    if (accepted.finals.length === 0 && !accepted.forming) return { finals: [], forming: null, higherSignals: false };
+    const wallNow = deps.clocks.wall.now();
+    const out = deps.analytics?.update(cursor.spec, accepted.finals, accepted.forming, wallNow);
+    const higherSignals = deps.timeframes?.update(cursor.spec, accepted.finals, accepted.forming, wallNow) ?? false;
+    return { finals: accepted.finals, forming: accepted.forming, higherSignals, ...out && { features: out.features, signal: out.signal } };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Bar, Clock, Heartbeat, ProviderName, Reject, SymbolSpec } from '@marketpipe/core';
+import type { Bar, Clock, Heartbeat, Interval, ProviderName, Reject, SymbolSpec } from '@marketpipe/core';
 import type { FetchRange } from './providers/types';
 
 /**
@@ -39,6 +39,35 @@ export interface AnalyticsStage {
   allStates(): Map<string, Uint8Array>;
 }
 
+/** A higher timeframe's interval (1m is the base the others are resampled from). */
+export type HigherInterval = Exclude<Interval, '1m'>;
+
+/**
+ * The higher timeframes (docs/architecture.md §4): each symbol's 1m bars resampled per interval,
+ * and an incremental FeatureEngine per symbol for the feature intervals. Its output collects
+ * between `take` calls, so the orchestrator's per-symbol path allocates nothing for it.
+ */
+export interface TimeframeStage {
+  /** the intervals whose bars are kept, and those of them with features and signals */
+  readonly barIntervals: readonly HigherInterval[];
+  readonly featureIntervals: readonly HigherInterval[];
+  /** feeds a symbol's newly committed 1m finals and its forming bar; true when it made a signal for every feature interval */
+  update(spec: SymbolSpec, finals: readonly Bar[], forming: Bar | null, wallNow: number): boolean;
+  /** what the updates since the last call made, per interval; with the changed engine states when `states` */
+  take(states: boolean): Map<HigherInterval, IntervalWrite>;
+  /** every engine's state, per interval (a refill, shutdown) */
+  allStates(): Map<HigherInterval, IntervalWrite>;
+}
+
+/** What one higher interval adds to a cycle's write: the same kinds of values as the 1m fields, under its own keys. */
+export interface IntervalWrite {
+  finals: Bar[];
+  forming: Bar[];
+  features: Map<string, Uint8Array>;
+  signals: Map<string, Uint8Array>;
+  states?: Map<string, Uint8Array>;
+}
+
 /** Everything one cycle writes to the hot window; all of it goes out as one pipeline. */
 export interface CycleWrite {
   forming: Bar[];
@@ -52,16 +81,19 @@ export interface CycleWrite {
   states?: Map<string, Uint8Array>;
   /** symbol specs to publish with this write */
   specs?: readonly SymbolSpec[];
+  /** the higher timeframes' bars, features, signals and states (the fields above are 1m's) */
+  higher?: ReadonlyMap<HigherInterval, IntervalWrite>;
 }
 
 /** The hot window (Redis): a cache of the record that can be rebuilt from history. */
 export interface HotWindow {
   writeCycle(w: CycleWrite): Promise<void>;
-  /** ts of the newest final bar held per symbol (null: none) — one round trip */
-  lastFinalTs(symbols: readonly string[]): Promise<Map<string, number | null>>;
+  /** ts of the newest final bar of `interval` (default 1m) held per symbol (null: none) — one round trip */
+  lastFinalTs(symbols: readonly string[], interval?: Interval): Promise<Map<string, number | null>>;
   /** final bars of one symbol with ts in [from, to] */
-  finals(symbol: string, from?: number, to?: number): Promise<Bar[]>;
-  loadStates(symbols: readonly string[]): Promise<Map<string, Uint8Array>>;
+  finals(symbol: string, from?: number, to?: number, interval?: Interval): Promise<Bar[]>;
+  /** persisted engine states of `interval`'s engines (default 1m) */
+  loadStates(symbols: readonly string[], interval?: Interval): Promise<Map<string, Uint8Array>>;
   /** a cheap check that the window answers */
   ping(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import type { HistoryFlusher } from './history/history-flusher';
 import type { LibsqlHistoryStore } from './history/libsql-history-store';
 import type { WindowReplicator } from './redis/window-replicator';
 import type { BinaryRedisClient } from './redis/client';
-import type { AnalyticsStage } from './ports';
+import type { AnalyticsStage, TimeframeStage } from './ports';
 
 export interface StoppableParts {
   ticker: Ticker;
@@ -12,6 +12,7 @@ export interface StoppableParts {
   history: LibsqlHistoryStore;
   replicator: WindowReplicator;
   analytics: AnalyticsStage | undefined;
+  timeframes?: TimeframeStage | undefined;
   closeSources(): Promise<void>;
   closeServer(): Promise<void>;
   redis: BinaryRedisClient;
@@ -55,8 +56,9 @@ export async function stopWithin(budgetMs: number, logger: Logger, p: StoppableP
   let statesSaved: boolean | null = null;
   if (p.analytics) {
     const states = p.analytics.allStates();
+    const higher = p.timeframes?.allStates();
     const saved = p.replicator.up
-      ? await within(p.replicator.write({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: Date.now() }, states }), Math.min(left(), 1_000))
+      ? await within(p.replicator.write({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: Date.now() }, states, ...(higher ? { higher } : {}) }), Math.min(left(), 1_000))
       : null;
     statesSaved = saved !== null && saved.ok && saved.value;
   }

@@ -35,7 +35,9 @@ describe('collector cycle (private Redis, so command statistics are ours alone)'
       expect(c.window.roundTrips - tripsBefore, 'network round trips for one cycle').toBe(1);
       const stats = await admin.info('commandstats');
       const hsetCalls = Number(/cmdstat_hset:calls=(\d+)/.exec(stats)?.[1] ?? 0);
-      expect(hsetCalls, 'one HSET each for forming bars, features, signals and last-seen, whatever the symbol count').toBe(4);
+      // 1m: forming, features, signals, last-seen; each higher interval its forming bars, each feature interval its features and signals.
+      const perInterval = config.BAR_INTERVALS.length + 2 * (config.FEATURE_INTERVALS.length - 1);
+      expect(hsetCalls, 'one HSET per hash, whatever the symbol count').toBe(4 + perInterval);
       expect(await admin.hLen(`${config.REDIS_PREFIX}sig`)).toBe(200);
       expect(await admin.hLen(`${config.REDIS_PREFIX}feat`)).toBe(200);
       expect(await admin.hLen(`${config.REDIS_PREFIX}forming`)).toBe(200);

@@ -1,9 +1,9 @@
-import type { Bar, RedisKeys } from '@marketpipe/core';
+import type { Bar, Interval, RedisKeys } from '@marketpipe/core';
 import { decodeBar, encodeBar, encodeHeartbeat, encodeSeen } from '@marketpipe/core';
-import type { CycleWrite, HotWindow } from '../ports';
+import type { CycleWrite, HotWindow, IntervalWrite } from '../ports';
 import type { BinaryRedisClient } from './client';
 
-/** Final 1m bars kept per symbol in Redis (docs/architecture: the hot window). */
+/** Final bars kept per symbol and interval in Redis (docs/architecture: the hot window). */
 export const BAR_WINDOW = 5_000;
 
 // node-redis stores a Uint8Array as its text form unless it is a Buffer; wrap without copying.
@@ -42,12 +42,8 @@ export class RedisBarWindow implements HotWindow {
       multi.hSet(this.keys.seen, fields);
     }
     const touched = new Set<string>();
-    for (const bar of w.finals) {
-      const key = this.keys.bars(bar.symbol, bar.interval);
-      multi.zRemRangeByScore(key, bar.ts, bar.ts);
-      multi.zAdd(key, { score: bar.ts, value: asBuffer(encodeBar(bar)) });
-      touched.add(key);
-    }
+    this.#addFinals(multi, w.finals, touched);
+    for (const [interval, iw] of w.higher ?? []) this.#addInterval(multi, interval, iw, touched);
     for (const key of touched) multi.zRemRangeByRank(key, 0, -(BAR_WINDOW + 1));
     if (w.heartbeat) {
       multi.set(this.keys.heartbeat(w.heartbeat.collectorId), encodeHeartbeat(w.heartbeat.value), {
@@ -58,11 +54,34 @@ export class RedisBarWindow implements HotWindow {
     await multi.execAsPipeline();
   }
 
-  async lastFinalTs(symbols: readonly string[]): Promise<Map<string, number | null>> {
+  /** Bars upserted by (symbol, interval, ts): the old member of that ts goes, the new one comes. */
+  #addFinals(multi: Multi, finals: readonly Bar[], touched: Set<string>): void {
+    for (const bar of finals) {
+      const key = this.keys.bars(bar.symbol, bar.interval);
+      multi.zRemRangeByScore(key, bar.ts, bar.ts);
+      multi.zAdd(key, { score: bar.ts, value: asBuffer(encodeBar(bar)) });
+      touched.add(key);
+    }
+  }
+
+  /** A higher timeframe: one HSET per hash for all its symbols, like the 1m ones. */
+  #addInterval(multi: Multi, interval: Interval, w: IntervalWrite, touched: Set<string>): void {
+    if (w.forming.length > 0) {
+      const fields: Record<string, Buffer> = {};
+      for (const bar of w.forming) fields[bar.symbol] = asBuffer(encodeBar(bar));
+      multi.hSet(this.keys.formingOf(interval), fields);
+    }
+    if (w.features.size > 0) multi.hSet(this.keys.featuresOf(interval), mapToFields(w.features));
+    if (w.signals.size > 0) multi.hSet(this.keys.signalsOf(interval), mapToFields(w.signals));
+    if (w.states && w.states.size > 0) multi.hSet(this.keys.stateOf(interval), mapToFields(w.states));
+    this.#addFinals(multi, w.finals, touched);
+  }
+
+  async lastFinalTs(symbols: readonly string[], interval: Interval = '1m'): Promise<Map<string, number | null>> {
     const out = new Map<string, number | null>();
     if (symbols.length === 0) return out;
     const multi = this.client.multi();
-    for (const s of symbols) multi.zRangeWithScores(this.keys.bars(s), -1, -1);
+    for (const s of symbols) multi.zRangeWithScores(this.keys.bars(s, interval), -1, -1);
     this.roundTrips++;
     const replies = (await multi.execAsPipeline()) as unknown as { score: number }[][];
     symbols.forEach((s, i) => out.set(s, replies[i]?.[0]?.score ?? null));
@@ -75,23 +94,23 @@ export class RedisBarWindow implements HotWindow {
   }
 
   /** Final bars of one symbol with ts in [from, to]. */
-  async finals(symbol: string, from = 0, to = Number.MAX_SAFE_INTEGER): Promise<Bar[]> {
+  async finals(symbol: string, from = 0, to = Number.MAX_SAFE_INTEGER, interval: Interval = '1m'): Promise<Bar[]> {
     this.roundTrips++;
-    const members = await this.client.zRangeByScore(this.keys.bars(symbol), from, to);
+    const members = await this.client.zRangeByScore(this.keys.bars(symbol, interval), from, to);
     return members.map((m) => decodeBar(m));
   }
 
-  async forming(symbol: string): Promise<Bar | null> {
+  async forming(symbol: string, interval: Interval = '1m'): Promise<Bar | null> {
     this.roundTrips++;
-    const bytes = await this.client.hGet(this.keys.forming, symbol);
+    const bytes = await this.client.hGet(this.keys.formingOf(interval), symbol);
     return bytes ? decodeBar(bytes) : null;
   }
 
-  async loadStates(symbols: readonly string[]): Promise<Map<string, Uint8Array>> {
+  async loadStates(symbols: readonly string[], interval: Interval = '1m'): Promise<Map<string, Uint8Array>> {
     const out = new Map<string, Uint8Array>();
     if (symbols.length === 0) return out;
     this.roundTrips++;
-    const values = await this.client.hmGet(this.keys.state, [...symbols]);
+    const values = await this.client.hmGet(this.keys.stateOf(interval), [...symbols]);
     symbols.forEach((s, i) => {
       const v = values[i];
       if (v) out.set(s, v);
@@ -99,6 +118,8 @@ export class RedisBarWindow implements HotWindow {
     return out;
   }
 }
+
+type Multi = ReturnType<BinaryRedisClient['multi']>;
 
 function mapToFields(map: Map<string, Uint8Array>): Record<string, Buffer> {
   const fields: Record<string, Buffer> = {};

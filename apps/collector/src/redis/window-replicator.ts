@@ -1,5 +1,6 @@
 import type { Bar, Clock, SymbolSpec } from '@marketpipe/core';
-import type { AnalyticsStage, CycleWrite, HistorySink, HotWindow } from '../ports';
+import type { AnalyticsStage, CycleWrite, HigherInterval, HistorySink, HotWindow, IntervalWrite, TimeframeStage } from '../ports';
+import { missingTimeframeBars } from './timeframe-refill';
 import type { CollectorMetrics } from '../metrics';
 import type { Logger } from '../logger';
 
@@ -19,9 +20,21 @@ export interface WindowReplicatorDeps {
    * 119 ms and 6 s)
    */
   refillChunk?: number;
+  /** the higher timeframes: their latest values are kept for a refill, their final bars re-derived from history */
+  timeframes?: TimeframeStage;
+  /** how far back history reaches: bounds re-deriving higher-timeframe bars for an empty window (default 90 days) */
+  retentionMs?: number;
+}
+
+/** The latest values of one higher interval, kept to rewrite a window that lost them. */
+interface Latest {
+  forming: Map<string, Bar>;
+  features: Map<string, Uint8Array>;
+  signals: Map<string, Uint8Array>;
 }
 
 const MAX_RESYNC_PASSES = 5;
+const DEFAULT_RETENTION_MS = 90 * 86_400_000;
 
 /**
  * Keeps the Redis window a replica of the record (history). While Redis answers, each cycle's
@@ -29,7 +42,8 @@ const MAX_RESYNC_PASSES = 5;
  * cause) and cycles stop waiting on it; a background probe notices when it answers again, and
  * a refill pass rewrites what the window misses — final bars after its newest one (all of them
  * for a Redis that came back empty), the latest forming bars, features, signals, engine states
- * and symbol specs — before writes resume (one log line: outage length, what was refilled).
+ * and symbol specs, for 1m and every higher timeframe (whose final bars are resampled again
+ * from 1m history) — before writes resume (one log line: outage length, what was refilled).
  */
 export class WindowReplicator {
   readonly #deps: WindowReplicatorDeps;
@@ -41,9 +55,11 @@ export class WindowReplicator {
   readonly #forming = new Map<string, Bar>();
   readonly #features = new Map<string, Uint8Array>();
   readonly #signals = new Map<string, Uint8Array>();
+  readonly #higher = new Map<HigherInterval, Latest>();
 
   constructor(deps: WindowReplicatorDeps) {
     this.#deps = deps;
+    for (const iv of deps.timeframes?.barIntervals ?? []) this.#higher.set(iv, { forming: new Map(), features: new Map(), signals: new Map() });
     deps.metrics.redisUp.set(1);
   }
 
@@ -61,6 +77,13 @@ export class WindowReplicator {
     for (const b of w.forming) this.#forming.set(b.symbol, b);
     for (const [s, v] of w.features) this.#features.set(s, v);
     for (const [s, v] of w.signals) this.#signals.set(s, v);
+    for (const [iv, hw] of w.higher ?? []) {
+      const latest = this.#higher.get(iv);
+      if (!latest) continue;
+      for (const b of hw.forming) latest.forming.set(b.symbol, b);
+      for (const [s, v] of hw.features) latest.features.set(s, v);
+      for (const [s, v] of hw.signals) latest.signals.set(s, v);
+    }
     if (!this.#up) {
       this.#skippedDuringRefill = true;
       this.#recover();
@@ -127,43 +150,87 @@ export class WindowReplicator {
     })();
   }
 
-  /** Final bars after the window's newest (up to a full window), and every latest value. */
+  /** Final bars after the window's newest (up to a full window), and every latest value; 1m and higher timeframes. */
   async #refill(): Promise<number> {
-    const { window, history, specs, analytics, windowBars } = this.#deps;
+    const { window, history, specs, analytics, timeframes, windowBars } = this.#deps;
     const chunkSize = this.#deps.refillChunk ?? 2_000;
     const symbols = specs.map((s) => s.symbol);
     const newest = await window.lastFinalTs(symbols);
+    const newestHigher = new Map<HigherInterval, Map<string, number | null>>();
+    for (const iv of timeframes?.barIntervals ?? []) newestHigher.set(iv, await window.lastFinalTs(symbols, iv));
+    const at = this.#deps.wall.now();
     const base: CycleWrite = {
       forming: [...this.#forming.values()],
       finals: [],
       features: new Map(this.#features),
       signals: new Map(this.#signals),
-      seen: { symbols: [], at: this.#deps.wall.now() },
+      seen: { symbols: [], at },
       specs,
       ...(analytics ? { states: analytics.allStates() } : {}),
+      ...(timeframes ? { higher: this.#latestHigher(timeframes) } : {}),
     };
     let refilled = 0;
-    let chunk: Bar[] = [];
+    let chunk = empty(at);
+    let size = 0;
     let first = true;
     const send = async () => {
-      await window.writeCycle(first ? { ...base, finals: chunk } : { ...empty(base.seen.at), finals: chunk });
-      refilled += chunk.length;
-      chunk = [];
+      await window.writeCycle(first ? { ...base, finals: chunk.finals, higher: mergeHigher(base.higher, chunk.higher) } : chunk);
+      refilled += size;
+      chunk = empty(at);
+      size = 0;
       first = false;
     };
     for (const symbol of symbols) {
       const bars = await history.recent(symbol, windowBars, newest.get(symbol) ?? undefined);
       for (const bar of bars) {
-        chunk.push(bar);
-        if (chunk.length >= chunkSize) await send();
+        chunk.finals.push(bar);
+        if (++size >= chunkSize) await send();
       }
     }
-    if (chunk.length > 0 || first) await send();
+    const opts = { windowBars, retentionMs: this.#deps.retentionMs ?? DEFAULT_RETENTION_MS };
+    for (const spec of newestHigher.size > 0 ? specs : []) {
+      for (const [iv, bars] of await missingTimeframeBars(history, spec, newestHigher, opts)) {
+        for (const bar of bars) {
+          higherOf(chunk, iv).finals.push(bar);
+          if (++size >= chunkSize) await send();
+        }
+      }
+    }
+    if (size > 0 || first) await send();
     return refilled;
+  }
+
+  /** The latest forming bars, features and signals of every higher interval, with every engine state. */
+  #latestHigher(timeframes: TimeframeStage): Map<HigherInterval, IntervalWrite> {
+    const states = timeframes.allStates();
+    const out = new Map<HigherInterval, IntervalWrite>();
+    for (const [iv, latest] of this.#higher) {
+      const s = states.get(iv)?.states;
+      out.set(iv, { finals: [], forming: [...latest.forming.values()], features: new Map(latest.features), signals: new Map(latest.signals), ...(s ? { states: s } : {}) });
+    }
+    return out;
   }
 }
 
-const empty = (at: number): CycleWrite => ({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at } });
+function higherOf(w: CycleWrite, iv: HigherInterval): IntervalWrite {
+  const higher = w.higher as Map<HigherInterval, IntervalWrite>;
+  let iw = higher.get(iv);
+  if (!iw) higher.set(iv, (iw = { finals: [], forming: [], features: new Map(), signals: new Map() }));
+  return iw;
+}
+
+/** The first refill write carries the latest values and the first chunk of bars together. */
+function mergeHigher(latest: CycleWrite['higher'], chunk: CycleWrite['higher']): CycleWrite['higher'] {
+  if (!latest) return chunk;
+  const out = new Map(latest);
+  for (const [iv, w] of chunk ?? []) {
+    const l = out.get(iv);
+    out.set(iv, l ? { ...l, finals: w.finals } : w);
+  }
+  return out;
+}
+
+const empty = (at: number): CycleWrite => ({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at }, higher: new Map() });
 
 function describe(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);

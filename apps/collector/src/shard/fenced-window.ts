@@ -101,16 +101,16 @@ export class FencedWindow implements HotWindow {
     return shares;
   }
 
-  lastFinalTs(symbols: readonly string[]): Promise<Map<string, number | null>> {
-    return this.deps.inner.lastFinalTs(symbols);
+  lastFinalTs(symbols: readonly string[], interval?: Interval): Promise<Map<string, number | null>> {
+    return this.deps.inner.lastFinalTs(symbols, interval);
   }
 
-  finals(symbol: string, from?: number, to?: number): Promise<Bar[]> {
-    return this.deps.inner.finals(symbol, from, to);
+  finals(symbol: string, from?: number, to?: number, interval?: Interval): Promise<Bar[]> {
+    return this.deps.inner.finals(symbol, from, to, interval);
   }
 
-  loadStates(symbols: readonly string[]): Promise<Map<string, Uint8Array>> {
-    return this.deps.inner.loadStates(symbols);
+  loadStates(symbols: readonly string[], interval?: Interval): Promise<Map<string, Uint8Array>> {
+    return this.deps.inner.loadStates(symbols, interval);
   }
 
   ping(): Promise<void> {

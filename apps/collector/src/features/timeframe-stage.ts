@@ -1,0 +1,164 @@
+import {
+  FeatureEngine,
+  Resampler,
+  encodeFeatures,
+  encodeSignal,
+  encodeValue,
+  scan,
+  type Bar,
+  type FeaturePeriods,
+  type SymbolSpec,
+} from '@marketpipe/core';
+import type { HigherInterval, IntervalWrite, TimeframeStage } from '../ports';
+
+/** One symbol's state for one higher interval: its resampler, and its engine when the interval has features. */
+export interface TimeframeSlot {
+  readonly interval: HigherInterval;
+  /** index into the stage's intervals (and its pending writes) */
+  readonly index: number;
+  readonly resampler: Resampler;
+  engine: FeatureEngine | null;
+  /**
+   * ts of the last bar the engine committed: a bar at or before it is not given to the engine
+   * (after a restore the resampler rebuilds that bucket from history and completes it again).
+   */
+  engineTs: number;
+}
+
+export interface TimeframeOptions {
+  /** higher intervals whose bars are kept */
+  barIntervals: readonly HigherInterval[];
+  /** those of them with features and signals (each must be in `barIntervals`) */
+  featureIntervals: readonly HigherInterval[];
+  periods?: Partial<FeaturePeriods>;
+}
+
+export const emptyIntervalWrite = (): IntervalWrite => ({ finals: [], forming: [], features: new Map(), signals: new Map() });
+
+/**
+ * The higher timeframes, fed by each symbol's committed 1m bars: per symbol and kept interval
+ * one session-aware Resampler (core), and for the feature intervals one FeatureEngine over the
+ * resampled bars — a completed bar is committed, the forming one replaced every cycle, exactly
+ * as the 1m engine does with 1m bars. What a cycle makes collects in one IntervalWrite per
+ * interval until `take`, so the per-symbol path allocates only the bars and payloads it emits.
+ */
+export class TimeframeEngines implements TimeframeStage {
+  readonly barIntervals: readonly HigherInterval[];
+  readonly featureIntervals: readonly HigherInterval[];
+  readonly #slots = new Map<string, TimeframeSlot[]>();
+  #pending: IntervalWrite[];
+  /** per interval index: symbols whose engine committed a bar since the states were last taken */
+  readonly #dirty: Set<string>[];
+
+  constructor(specs: readonly SymbolSpec[], private readonly options: TimeframeOptions) {
+    this.barIntervals = options.barIntervals;
+    this.featureIntervals = options.featureIntervals;
+    for (const iv of options.featureIntervals) {
+      if (!options.barIntervals.includes(iv)) throw new RangeError(`feature interval ${iv} is not among the kept intervals`);
+    }
+    this.#pending = this.barIntervals.map(emptyIntervalWrite);
+    this.#dirty = this.barIntervals.map(() => new Set<string>());
+    for (const spec of specs) this.#slots.set(spec.symbol, this.barIntervals.map((iv, index) => this.#newSlot(spec, iv, index)));
+  }
+
+  #newSlot(spec: SymbolSpec, interval: HigherInterval, index: number): TimeframeSlot {
+    const engine = this.featureIntervals.includes(interval)
+      ? new FeatureEngine({ session: spec.session, ...(this.options.periods ? { periods: this.options.periods } : {}) })
+      : null;
+    return { interval, index, resampler: new Resampler({ interval, session: spec.session }), engine, engineTs: Number.NEGATIVE_INFINITY };
+  }
+
+  /** A symbol's slots, one per kept interval in `barIntervals` order (warm-up, tests). */
+  slots(symbol: string): readonly TimeframeSlot[] | undefined {
+    return this.#slots.get(symbol);
+  }
+
+  /** Fresh resamplers and engines for a symbol collected again (a shard takeover); warmTimeframes then fills them. */
+  reset(spec: SymbolSpec): void {
+    this.#slots.set(spec.symbol, this.barIntervals.map((iv, index) => this.#newSlot(spec, iv, index)));
+    for (const dirty of this.#dirty) dirty.delete(spec.symbol);
+  }
+
+  /** Gives a slot a fresh engine (its persisted state was unusable). */
+  resetEngine(spec: SymbolSpec, slot: TimeframeSlot): void {
+    slot.engine = this.#newSlot(spec, slot.interval, slot.index).engine;
+    slot.engineTs = Number.NEGATIVE_INFINITY;
+  }
+
+  update(spec: SymbolSpec, finals: readonly Bar[], forming: Bar | null, wallNow: number): boolean {
+    const slots = this.#slots.get(spec.symbol);
+    if (!slots || (finals.length === 0 && !forming)) return false;
+    let signalled = this.featureIntervals.length > 0;
+    for (const slot of slots) {
+      const out = this.#pending[slot.index]!;
+      let current: Bar | null = null;
+      for (const bar of finals) current = this.#feed(slot, bar, out);
+      if (forming) current = this.#feed(slot, forming, out);
+      if (current) out.forming.push(current);
+      const engine = slot.engine;
+      if (!engine) continue;
+      if (current && current.ts > slot.engineTs) engine.update(current, { final: false });
+      else if (slot.engineTs === Number.NEGATIVE_INFINITY) {
+        signalled = false; // nothing shown yet: no features to give
+        continue;
+      }
+      const features = engine.features(wallNow);
+      out.features.set(spec.symbol, encodeFeatures(features));
+      out.signals.set(spec.symbol, encodeSignal(scan(features, wallNow)));
+    }
+    return signalled;
+  }
+
+  /** One 1m bar into one interval: a completed bar is emitted and committed; returns the bar now forming. */
+  #feed(slot: TimeframeSlot, bar: Bar, out: IntervalWrite): Bar | null {
+    const u = slot.resampler.update(bar);
+    if (u.completed) {
+      out.finals.push(u.completed);
+      this.commit(slot, u.completed);
+    }
+    return u.current;
+  }
+
+  /** Commits a completed bar to the slot's engine (if it has one and has not seen it). */
+  commit(slot: TimeframeSlot, bar: Bar): void {
+    if (!slot.engine || bar.ts <= slot.engineTs) return;
+    slot.engine.update(bar, { final: true });
+    slot.engineTs = bar.ts;
+    this.#dirty[slot.index]!.add(bar.symbol);
+  }
+
+  take(states: boolean): Map<HigherInterval, IntervalWrite> {
+    const out = new Map<HigherInterval, IntervalWrite>();
+    this.barIntervals.forEach((iv, i) => {
+      const w = this.#pending[i]!;
+      if (states && this.#dirty[i]!.size > 0) {
+        w.states = new Map();
+        for (const symbol of this.#dirty[i]!) w.states.set(symbol, this.#state(symbol, i));
+        this.#dirty[i]!.clear();
+      }
+      out.set(iv, w);
+    });
+    this.#pending = this.barIntervals.map(emptyIntervalWrite);
+    return out;
+  }
+
+  allStates(): Map<HigherInterval, IntervalWrite> {
+    const out = new Map<HigherInterval, IntervalWrite>();
+    this.barIntervals.forEach((iv, i) => {
+      if (!this.featureIntervals.includes(iv)) return;
+      const states = new Map<string, Uint8Array>();
+      for (const symbol of this.#slots.keys()) states.set(symbol, this.#state(symbol, i));
+      out.set(iv, { ...emptyIntervalWrite(), states });
+    });
+    return out;
+  }
+
+  /** Marks an engine's state as changed (it was warmed from history), so the next take saves it. */
+  markDirty(symbol: string, slot: TimeframeSlot): void {
+    this.#dirty[slot.index]!.add(symbol);
+  }
+
+  #state(symbol: string, index: number): Uint8Array {
+    return encodeValue(this.#slots.get(symbol)![index]!.engine!.snapshot());
+  }
+}
