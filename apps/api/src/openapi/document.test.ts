@@ -105,6 +105,17 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('documents ?interval= (the seven intervals, 1m by default) and interval_unavailable where features and signals are read', async () => {
+    const { doc } = await load();
+    for (const path of ['/v1/bars/{symbol}', '/v1/features', '/v1/features/{symbol}', '/v1/signals', '/v1/signals/{symbol}']) {
+      const { get } = doc.paths[path]!;
+      const interval = get.parameters?.find((p) => p.name === 'interval');
+      expect(interval, path).toMatchObject({ in: 'query', required: false, schema: { enum: ['1m', '5m', '15m', '30m', '1h', '4h', '1d'], default: '1m' } });
+      expect(get.responses['404']?.description ?? '', path).toContain(path.startsWith('/v1/bars') ? 'unknown_symbol' : '`interval_unavailable`');
+    }
+    expect(doc.paths['/v1/bars/{symbol}']!.get.responses['404']!.description).not.toContain('interval_unavailable');
+  });
+
   it('describes the problem object and every problem code', async () => {
     const { doc } = await load();
     const problem = doc.components.schemas.Problem as { required: string[]; properties: { code: { enum: string[] } } };
