@@ -306,7 +306,7 @@ export class LibsqlHistoryStore implements HistorySink {
    * event loop between batches: the local driver is synchronous, so one batch is all a cycle
    * can ever wait for (measured in bench/bootstrap.bench.ts). `onBatch` gets each batch's time.
    */
-  async prune(before: number, { batch = 1_000, onBatch }: { batch?: number; onBatch?: (ms: number, rows: number) => void } = {}): Promise<number> {
+  async prune(before: number, { batch = 500, onBatch }: { batch?: number; onBatch?: (ms: number, rows: number) => void } = {}): Promise<number> {
     let total = 0;
     let after: [string, string] = ['', ''];
     for (;;) {
