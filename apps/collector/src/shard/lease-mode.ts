@@ -37,10 +37,7 @@ export function leaseMode(o: LeaseModeOptions) {
     token,
     collectorId: o.collectorId,
     windowBars: BAR_WINDOW,
-    onFenced: (symbols) => {
-      o.logger.warn({ symbols: symbols.length, first: symbols[0] }, 'shard: writes refused, the leases are no longer ours');
-      coordinator?.fenced(symbols);
-    },
+    onFenced: (symbols) => coordinator?.fenced(symbols),
   });
   return {
     window,

@@ -131,14 +131,18 @@ describe('ShardCoordinator', () => {
     const ttl = 600;
     const a = member(prefix, 'a', ttl);
     const b = member(prefix, 'b', ttl);
-    const round = () => Promise.all([a, b].map((m) => m.coordinator.beforeCycle()));
+    const step = async (m: { coordinator: ShardCoordinator }) => {
+      await m.coordinator.round();
+      m.coordinator.beforeCycle();
+    };
+    const round = () => Promise.all([a, b].map(step));
     const disjointAndComplete = () => {
       const both = [...a.target.symbols].filter((s) => b.target.symbols.has(s));
       expect(both).toEqual([]);
       expect(a.target.symbols.size + b.target.symbols.size).toBe(30);
     };
 
-    await a.coordinator.beforeCycle();
+    await step(a);
     expect(a.target.symbols.size).toBe(30);
     // b appears; a gives up b's share, which b takes on its next round
     await eventually(async () => {
@@ -149,17 +153,17 @@ describe('ShardCoordinator', () => {
     const bShare = new Set(b.target.symbols);
 
     // b falls silent (no renewals): a takes its share once the leases have expired, not before
-    await a.coordinator.beforeCycle();
+    await step(a);
     expect(a.target.symbols.size).toBe(30 - bShare.size);
     const silentAt = Date.now();
     await eventually(async () => {
-      await a.coordinator.beforeCycle();
+      await step(a);
       expect(a.target.symbols.size).toBe(30);
     }, { timeoutMs: 3_000, intervalMs: 50 });
     expect(Date.now() - silentAt).toBeGreaterThanOrEqual(ttl - 100);
 
     // b comes back: its first round finds its leases taken and drops what it thought it held
-    await b.coordinator.beforeCycle();
+    await step(b);
     expect(b.target.symbols.size).toBe(0);
     await eventually(async () => {
       await round();
