@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { redisKeys, type Interval } from '@marketpipe/core';
+import { INTERVAL_MS, redisKeys, type Bar, type Interval } from '@marketpipe/core';
 import { loadApiConfig, type WorkerEnv } from '../env';
 import { problemResponse } from '../middleware/problem';
 import { BinaryPipeline } from '../upstash/binary-pipeline';
@@ -11,6 +11,8 @@ import { ReplayBuffer } from './replay-buffer';
 
 /** One read of Redis per stream group (interval) this often, while anybody listens. */
 export const TICK_MS = 1_000;
+/** At most this many skipped final bars are sent after a jump (a long outage is REST's job). */
+const MAX_CATCH_UP_BARS = 500;
 /** An SSE client this many messages behind is too slow to keep: it is cut off and may resume. */
 const SSE_MAX_BACKLOG = 1_000;
 
@@ -78,9 +80,11 @@ export class StreamHub extends DurableObject<WorkerEnv> {
     if (typeof message === 'string' && message.includes('"ping"')) ws.send(JSON.stringify({ type: 'pong', ts: Date.now() }));
   }
 
-  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+  override webSocketClose(ws: WebSocket, code: number): void {
+    // Complete the closing handshake, or the client waits for it until it times out. 1005 (no
+    // code given) and the other reserved codes cannot be sent back: answer those with 1000.
     try {
-      ws.close(code, reason);
+      ws.close(code === 1000 || (code >= 3000 && code < 5000) ? code : 1000, 'closed');
     } catch {
       // already closed by the runtime
     }
@@ -105,11 +109,12 @@ export class StreamHub extends DurableObject<WorkerEnv> {
       this.#failing = true;
       rows = [];
     }
+    const between = await this.#finalsBetween(rows, interval);
     const now = Date.now();
     const updates: UpdateMessage[] = [];
     for (const row of rows) {
       if (row.updatedAt !== null && row.updatedAt > (this.#newestWrite ?? 0)) this.#newestWrite = row.updatedAt;
-      const update = updateFor(this.#latest.get(row.symbol), row, { id: this.#replay.nextId(now), interval, now });
+      const update = updateFor(this.#latest.get(row.symbol), row, { id: this.#replay.nextId(now), interval, now, finalsBetween: between.get(row.symbol) });
       this.#latest.set(row.symbol, row);
       if (!update) continue;
       this.#replay.push(update, now);
@@ -138,6 +143,32 @@ export class StreamHub extends DurableObject<WorkerEnv> {
         client.lastSentAt = now;
       }
     }
+  }
+
+  /**
+   * Bars that became final between the previous read and this one besides the newest (two
+   * collector writes between reads, or a catch-up after an outage): the one read per second
+   * fetches only the newest final bar, so a jump costs one more read, for that symbol alone.
+   */
+  async #finalsBetween(rows: LiveSymbol[], interval: Interval): Promise<Map<string, Bar[]>> {
+    const step = INTERVAL_MS[interval];
+    const gaps = rows.flatMap((row) => {
+      const before = this.#latest.get(row.symbol)?.final?.ts;
+      return before !== undefined && row.final && row.final.ts - before > step ? [{ symbol: row.symbol, after: before, upTo: row.final.ts }] : [];
+    });
+    const found = new Map<string, Bar[]>();
+    await Promise.all(
+      gaps.map(async ({ symbol, after, upTo }) => {
+        const limit = Math.min(MAX_CATCH_UP_BARS, Math.ceil((upTo - after) / step) + 1);
+        try {
+          const { bars } = await this.#reader.bars(symbol, interval, limit);
+          found.set(symbol, bars.filter((b) => b.final && b.ts > after && b.ts < upTo));
+        } catch {
+          // Not fatal: the newest final bar still goes out; REST /v1/bars has the others.
+        }
+      }),
+    );
+    return found;
   }
 
   /** A resuming client gets what it missed, or a fresh snapshot when the gap is not held here. */

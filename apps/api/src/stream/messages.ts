@@ -30,8 +30,10 @@ export interface UpdateMessage {
   ageMs: number | null;
   /** the provider that served the newest bar */
   source: string | null;
+  /** the forming bar */
   bar?: Bar;
-  final?: Bar;
+  /** bars that became final since the previous message, oldest first */
+  finals?: Bar[];
   features?: Features;
   signal?: Signal;
   snapshot?: true;
@@ -59,14 +61,14 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function updateFor(
   prev: LiveSymbol | undefined,
   next: LiveSymbol,
-  meta: { id: string; interval: Interval; now: number },
+  meta: { id: string; interval: Interval; now: number; finalsBetween?: Bar[] },
 ): UpdateMessage | null {
   const message = baseMessage(next, meta);
   if (next.forming && !same(prev?.forming, next.forming)) message.bar = next.forming;
-  if (next.final && !same(prev?.final, next.final)) message.final = next.final;
+  if (next.final && !same(prev?.final, next.final)) message.finals = [...(meta.finalsBetween ?? []), next.final];
   if (next.features && !same(prev?.features, next.features)) message.features = next.features;
   if (next.signal && !same(prev?.signal, next.signal)) message.signal = next.signal;
-  const changed = message.bar ?? message.final ?? message.features ?? message.signal;
+  const changed = message.bar ?? message.finals ?? message.features ?? message.signal;
   return changed ? message : null;
 }
 
@@ -74,7 +76,7 @@ export function updateFor(
 export function snapshotOf(live: LiveSymbol, meta: { id: string; interval: Interval; now: number; resync?: boolean }): UpdateMessage {
   const message = baseMessage(live, meta);
   if (live.forming) message.bar = live.forming;
-  if (live.final) message.final = live.final;
+  if (live.final) message.finals = [live.final];
   if (live.features) message.features = live.features;
   if (live.signal) message.signal = live.signal;
   message.snapshot = true;

@@ -23,6 +23,8 @@ export interface LiveStack {
   worker: RunningApiWorker;
   /** a running count of the Worker's REST calls to Redis (all of them: every route, the stream) */
   readonly counts: RestCounts;
+  /** stops the collector alone: Redis keeps its last values, nothing changes any more */
+  stopCollector(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -75,16 +77,19 @@ export async function startLiveStack(options: LiveStackOptions = {}): Promise<Li
     ...(options.vars ? { vars: options.vars } : {}),
   });
 
+  let collectorStopped: Promise<void> | undefined;
   return {
     redis,
     prefix,
     apiKey,
     worker,
     counts,
+    stopCollector: () => (collectorStopped ??= collector.stop()),
     async stop() {
       await worker.stop();
+      hop.closeAllConnections();
       await new Promise<void>((resolve) => hop.close(() => resolve()));
-      await collector.stop();
+      await (collectorStopped ??= collector.stop());
       await bridge.close();
       await redis.stop();
       await rm(dir, { recursive: true, force: true });
