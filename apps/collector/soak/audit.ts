@@ -3,7 +3,7 @@ import type { CollectorConfig } from '../src/config';
 import { createBinaryRedisClient } from '../src/redis/client';
 import { RedisBarWindow } from '../src/redis/redis-bar-window';
 import { LibsqlHistoryStore } from '../src/history/libsql-history-store';
-import { SimFetcher } from '../src/sim/sim-fetcher';
+import { SimFetcher } from '../src/providers/sim/sim-fetcher';
 
 const MINUTE = 60_000;
 

@@ -5,7 +5,7 @@ import type { BuiltSources } from '../src/sources';
 import { ProviderChain } from '../src/providers/chain';
 import { statusError } from '../src/providers/http';
 import { ProviderError, type BarFetcher, type FetchRange, type FetchResult } from '../src/providers/types';
-import { SimFetcher } from '../src/sim/sim-fetcher';
+import { SimFetcher } from '../src/providers/sim/sim-fetcher';
 
 export const FAULT_KINDS = ['timeout', 'http5xx', 'bad_payload'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

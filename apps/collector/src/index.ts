@@ -3,4 +3,4 @@ export { startCollector, VERSION, type RunningCollector, type CollectorOptions }
 export { RedisBarWindow, BAR_WINDOW } from './redis/redis-bar-window';
 export { createBinaryRedisClient } from './redis/client';
 export { LibsqlHistoryStore } from './history/libsql-history-store';
-export { SimFetcher } from './sim/sim-fetcher';
+export { SimFetcher } from './providers/sim/sim-fetcher';

@@ -7,7 +7,7 @@ import { connectWithin, createRedisClient } from './redis/client';
 import { quotaLimits } from './providers/limits';
 import { QuotaStore } from './providers/quota';
 import { ProviderChain } from './providers/chain';
-import { SimFetcher } from './sim/sim-fetcher';
+import { SimFetcher } from './providers/sim/sim-fetcher';
 
 export interface BuiltSources {
   fetchers: BarFetcher[];

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector } from '../src/collector';
 import { ProviderChain } from '../src/providers/chain';
-import { SimFetcher } from '../src/sim/sim-fetcher';
+import { SimFetcher } from '../src/providers/sim/sim-fetcher';
 import type { BarFetcher } from '../src/providers/types';
 import { assertRedisFinalsInHistory, openStores, testConfig, silentLogger } from './helpers';
 

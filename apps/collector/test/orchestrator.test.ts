@@ -4,7 +4,7 @@ import { Orchestrator } from '../src/orchestrator';
 import { WindowReplicator } from '../src/redis/window-replicator';
 import { FeatureStage } from '../src/features/feature-stage';
 import { CollectorMetrics } from '../src/metrics';
-import { SimFetcher } from '../src/sim/sim-fetcher';
+import { SimFetcher } from '../src/providers/sim/sim-fetcher';
 import type { BarSource } from '../src/ports';
 import { MemoryHistory, MemoryWindow } from './fakes/memory-stores';
 import { silentLogger } from './helpers';

@@ -66,7 +66,7 @@ export async function fetchCommand(argv: string[], env: Record<string, string | 
   const [{ loadConfig }, { createFetchers }, { SimFetcher }] = await Promise.all([
     import('../config'),
     import('../providers/factory'),
-    import('../sim/sim-fetcher'),
+    import('../providers/sim/sim-fetcher'),
   ]);
   // --provider stands in for PROVIDERS; a bad value elsewhere in the environment is named by its variable
   const config = loadConfig({ ...env, PROVIDERS: provider });

@@ -1,6 +1,6 @@
 import type { Bar, Clock, SymbolSpec } from '@marketpipe/core';
 import { floorTo } from '@marketpipe/core';
-import type { BarFetcher, FetchRange, FetchResult } from '../providers/types';
+import type { BarFetcher, FetchRange, FetchResult } from '../types';
 import { fractalNoise, hash32, stringHash, type Octave } from './noise';
 
 const MINUTE = 60_000;
