@@ -31,7 +31,9 @@ export function bootstrapProgress(plan: BootstrapPlan, opts: { tty: boolean; log
   }
   const multi = new MultiBar(
     {
-      format: '{symbol} [{bar}] {value}/{total} requests | {bars} bars | {rate} bars/s | ETA {eta_formatted}',
+      // fits 80 columns (cli-progress cuts longer lines at the terminal's width)
+      format: '{symbol} [{bar}] {value}/{total} req | {bars} bars | {rate} bars/s | ETA {eta_formatted}',
+      barsize: 16,
       hideCursor: true,
       clearOnComplete: false,
       ...(opts.stream ? { stream: opts.stream } : {}),
