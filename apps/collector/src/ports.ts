@@ -85,11 +85,20 @@ export interface CycleWrite {
   higher?: ReadonlyMap<HigherInterval, IntervalWrite>;
 }
 
+/** What a window holds of one symbol's final bars of one interval. */
+export interface FinalSpan {
+  first: number;
+  last: number;
+  count: number;
+}
+
 /** The hot window (Redis): a cache of the record that can be rebuilt from history. */
 export interface HotWindow {
   writeCycle(w: CycleWrite): Promise<void>;
   /** ts of the newest final bar of `interval` (default 1m) held per symbol (null: none) — one round trip */
   lastFinalTs(symbols: readonly string[], interval?: Interval): Promise<Map<string, number | null>>;
+  /** ts of the oldest and newest final bar of `interval` held per symbol, and how many (null: none) — one round trip */
+  finalSpan(symbols: readonly string[], interval: Interval): Promise<Map<string, FinalSpan | null>>;
   /** final bars of one symbol with ts in [from, to] */
   finals(symbol: string, from?: number, to?: number, interval?: Interval): Promise<Bar[]>;
   /** persisted engine states of `interval`'s engines (default 1m) */

@@ -86,6 +86,29 @@ describe('WindowReplicator refills the higher timeframes from 1m history', () =>
     }
   });
 
+  it('history filled in further back later (a bootstrap): the window gets the older bars too, its cut-short oldest bucket made whole', async () => {
+    const { window, history, replicator, close } = await replicatorRig();
+    try {
+      // Start over with only the last two days in history, as a fresh deployment would have.
+      const recent = new MemoryHistory();
+      recent.add(nq.slice(-2_500));
+      await recent.flush();
+      const fresh = new WindowReplicator({
+        window, history: recent, specs: [NAS100], metrics: new CollectorMetrics(), logger: silentLogger(), wall: systemClock,
+        windowBars: BAR_WINDOW, timeframes: new TimeframeEngines([NAS100], { barIntervals: ALL, featureIntervals: [] }), retentionMs: 90 * 86_400_000,
+      });
+      await fresh.refill();
+      const firstHourBefore = (await window.finals('NAS100', 0, Number.MAX_SAFE_INTEGER, '1h'))[0]!;
+      expect(firstHourBefore.ts).toBeGreaterThan(expected('1h')[0]!.ts);
+      // Then the full two weeks are in history (the replicator over it is the rig's).
+      await replicator.refill();
+      for (const iv of ALL) expect(await window.finals('NAS100', 0, Number.MAX_SAFE_INTEGER, iv), iv).toEqual(expected(iv));
+      expect(history.stored.get('NAS100')!.size).toBe(nq.length);
+    } finally {
+      await close();
+    }
+  });
+
   it('after an outage: the bars the window missed, and the latest forming bars, features and engine states', async () => {
     const { client, keys, window, replicator, close } = await replicatorRig();
     try {

@@ -1,6 +1,6 @@
 import type { Bar, Interval, RedisKeys } from '@marketpipe/core';
 import { decodeBar, encodeBar, encodeHeartbeat, encodeSeen } from '@marketpipe/core';
-import type { CycleWrite, HotWindow, IntervalWrite } from '../ports';
+import type { CycleWrite, FinalSpan, HotWindow, IntervalWrite } from '../ports';
 import type { BinaryRedisClient } from './client';
 
 /** Final bars kept per symbol and interval in Redis (docs/architecture: the hot window). */
@@ -85,6 +85,27 @@ export class RedisBarWindow implements HotWindow {
     this.roundTrips++;
     const replies = (await multi.execAsPipeline()) as unknown as { score: number }[][];
     symbols.forEach((s, i) => out.set(s, replies[i]?.[0]?.score ?? null));
+    return out;
+  }
+
+  async finalSpan(symbols: readonly string[], interval: Interval): Promise<Map<string, FinalSpan | null>> {
+    const out = new Map<string, FinalSpan | null>();
+    if (symbols.length === 0) return out;
+    const multi = this.client.multi();
+    for (const s of symbols) {
+      const key = this.keys.bars(s, interval);
+      multi.zRangeWithScores(key, 0, 0);
+      multi.zRangeWithScores(key, -1, -1);
+      multi.zCard(key);
+    }
+    this.roundTrips++;
+    const replies = (await multi.execAsPipeline()) as unknown[];
+    symbols.forEach((s, i) => {
+      const first = (replies[3 * i] as { score: number }[] | undefined)?.[0]?.score;
+      const last = (replies[3 * i + 1] as { score: number }[] | undefined)?.[0]?.score;
+      const count = Number(replies[3 * i + 2] ?? 0);
+      out.set(s, first === undefined || last === undefined ? null : { first, last, count });
+    });
     return out;
   }
 

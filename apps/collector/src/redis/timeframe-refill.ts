@@ -1,5 +1,5 @@
 import { Resampler, type Bar, type SymbolSpec } from '@marketpipe/core';
-import type { HigherInterval, HistorySink } from '../ports';
+import type { FinalSpan, HigherInterval, HistorySink } from '../ports';
 import { rebuildDepthMs } from '../features/timeframe-warm';
 
 export interface TimeframeRefillOptions {
@@ -11,35 +11,62 @@ export interface TimeframeRefillOptions {
 
 /**
  * The final higher-timeframe bars of one symbol that the window lacks, resampled from its 1m
- * history (history keeps only 1m bars; the others are derived, so they are derived again): per
- * interval those after the window's newest, or — for a window without any — the last
- * `windowBars` within the retention window. One history read serves every interval. The bucket
- * still open at history's end is not final and is left out (the live cycle writes it as forming).
+ * history (history keeps only 1m bars; the others are derived, so they are derived again).
+ * Per interval: those after the window's newest (the window's newest bucket is re-read to
+ * realign the resampler, not rewritten); and those history holds from before the window's
+ * oldest while the window is not full, back to `windowBars` of the interval within the retention
+ * window — a bootstrap may have filled older history since, which also makes whole the oldest
+ * bucket the start of collection cut short. An empty window gets the whole depth. The bucket still open at history's end
+ * is not final and is left out (the live cycle writes it as forming).
  */
 export async function missingTimeframeBars(
   history: HistorySink,
   spec: SymbolSpec,
-  newest: ReadonlyMap<HigherInterval, ReadonlyMap<string, number | null>>,
+  spans: ReadonlyMap<HigherInterval, ReadonlyMap<string, FinalSpan | null>>,
   opts: TimeframeRefillOptions,
 ): Promise<Map<HigherInterval, Bar[]>> {
   const out = new Map<HigherInterval, Bar[]>();
   const last = await history.lastTs(spec.symbol);
-  if (last === null || newest.size === 0) return out;
-  const plans = [...newest].map(([interval, bySymbol]) => {
-    const resampler = new Resampler({ interval, session: spec.session });
+  if (last === null) return out;
+  const newer: { interval: HigherInterval; resampler: Resampler; readFrom: number; keepAfter: number }[] = [];
+  for (const [interval, bySymbol] of spans) {
     const held = bySymbol.get(spec.symbol) ?? null;
-    // Re-reading the window's newest bucket realigns the resampler; that bar itself is not rewritten.
-    const readFrom = held ?? resampler.bucketOf(last - rebuildDepthMs(interval, opts.windowBars, opts.retentionMs)).start;
-    return { interval, resampler, readFrom, keepFrom: held === null ? readFrom : held + 1, bars: [] as Bar[] };
-  });
-  const from = Math.min(...plans.map((p) => p.readFrom));
-  if (from > last) return out;
-  for (const bar of await history.range(spec.symbol, from, last)) {
-    for (const plan of plans) {
-      const completed = plan.resampler.update(bar).completed;
-      if (completed && completed.ts >= plan.keepFrom) plan.bars.push(completed);
+    const resampler = new Resampler({ interval, session: spec.session });
+    const depthStart = resampler.bucketOf(last - rebuildDepthMs(interval, opts.windowBars, opts.retentionMs)).start;
+    if (held === null) {
+      newer.push({ interval, resampler, readFrom: depthStart, keepAfter: depthStart - 1 });
+      continue;
+    }
+    newer.push({ interval, resampler, readFrom: held.last, keepAfter: held.last });
+    if (held.count < opts.windowBars && depthStart < held.first) {
+      const older = (await resample(history, spec, interval, depthStart, resampler.bucketOf(held.first).end - 1)).filter((b) => b.ts >= depthStart);
+      // The window's oldest bucket is rewritten only when history now reaches before it (else it is unchanged).
+      if (older.some((b) => b.ts < held.first)) add(out, interval, older.filter((b) => b.ts <= held.first));
     }
   }
-  for (const plan of plans) if (plan.bars.length > 0) out.set(plan.interval, plan.bars.slice(-opts.windowBars));
+  const from = Math.min(...newer.map((p) => p.readFrom));
+  if (newer.length === 0 || from > last) return trim(out, opts.windowBars);
+  const got = new Map<HigherInterval, Bar[]>(newer.map((p) => [p.interval, []]));
+  for (const bar of await history.range(spec.symbol, from, last)) {
+    for (const plan of newer) {
+      const completed = plan.resampler.update(bar).completed;
+      if (completed && completed.ts > plan.keepAfter) got.get(plan.interval)!.push(completed);
+    }
+  }
+  for (const [interval, bars] of got) add(out, interval, bars);
+  return trim(out, opts.windowBars);
+}
+
+/** The complete buckets of one interval over a range of history. */
+async function resample(history: HistorySink, spec: SymbolSpec, interval: HigherInterval, from: number, to: number): Promise<Bar[]> {
+  return Resampler.series(await history.range(spec.symbol, from, to), { interval, session: spec.session }).filter((b) => b.final);
+}
+
+function add(out: Map<HigherInterval, Bar[]>, interval: HigherInterval, bars: Bar[]): void {
+  if (bars.length > 0) out.set(interval, [...(out.get(interval) ?? []), ...bars]);
+}
+
+function trim(out: Map<HigherInterval, Bar[]>, windowBars: number): Map<HigherInterval, Bar[]> {
+  for (const [interval, bars] of out) if (bars.length > windowBars) out.set(interval, bars.slice(-windowBars));
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Bar, Clock, SymbolSpec } from '@marketpipe/core';
-import type { AnalyticsStage, CycleWrite, HigherInterval, HistorySink, HotWindow, IntervalWrite, TimeframeStage } from '../ports';
+import type { AnalyticsStage, CycleWrite, FinalSpan, HigherInterval, HistorySink, HotWindow, IntervalWrite, TimeframeStage } from '../ports';
 import { missingTimeframeBars } from './timeframe-refill';
 import type { CollectorMetrics } from '../metrics';
 import type { Logger } from '../logger';
@@ -156,8 +156,8 @@ export class WindowReplicator {
     const chunkSize = this.#deps.refillChunk ?? 2_000;
     const symbols = specs.map((s) => s.symbol);
     const newest = await window.lastFinalTs(symbols);
-    const newestHigher = new Map<HigherInterval, Map<string, number | null>>();
-    for (const iv of timeframes?.barIntervals ?? []) newestHigher.set(iv, await window.lastFinalTs(symbols, iv));
+    const spans = new Map<HigherInterval, Map<string, FinalSpan | null>>();
+    for (const iv of timeframes?.barIntervals ?? []) spans.set(iv, await window.finalSpan(symbols, iv));
     const at = this.#deps.wall.now();
     const base: CycleWrite = {
       forming: [...this.#forming.values()],
@@ -188,8 +188,8 @@ export class WindowReplicator {
       }
     }
     const opts = { windowBars, retentionMs: this.#deps.retentionMs ?? DEFAULT_RETENTION_MS };
-    for (const spec of newestHigher.size > 0 ? specs : []) {
-      for (const [iv, bars] of await missingTimeframeBars(history, spec, newestHigher, opts)) {
+    for (const spec of spans.size > 0 ? specs : []) {
+      for (const [iv, bars] of await missingTimeframeBars(history, spec, spans, opts)) {
         for (const bar of bars) {
           higherOf(chunk, iv).finals.push(bar);
           if (++size >= chunkSize) await send();

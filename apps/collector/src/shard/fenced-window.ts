@@ -1,5 +1,5 @@
 import { encodeBar, encodeHeartbeat, encodeSeen, type Bar, type Interval, type RedisKeys } from '@marketpipe/core';
-import type { CycleWrite, HotWindow } from '../ports';
+import type { CycleWrite, FinalSpan, HotWindow } from '../ports';
 import type { BinaryRedisClient } from '../redis/client';
 import type { RedisBarWindow } from '../redis/redis-bar-window';
 import { FENCED_WRITE_LUA, type ShardKeys } from './lease-scripts';
@@ -103,6 +103,10 @@ export class FencedWindow implements HotWindow {
 
   lastFinalTs(symbols: readonly string[], interval?: Interval): Promise<Map<string, number | null>> {
     return this.deps.inner.lastFinalTs(symbols, interval);
+  }
+
+  finalSpan(symbols: readonly string[], interval: Interval): Promise<Map<string, FinalSpan | null>> {
+    return this.deps.inner.finalSpan(symbols, interval);
   }
 
   finals(symbol: string, from?: number, to?: number, interval?: Interval): Promise<Bar[]> {

@@ -25,6 +25,12 @@ export class MemoryWindow implements HotWindow {
     return new Map(symbols.map((s) => [s, this.#of(s).size > 0 ? Math.max(...this.#of(s).keys()) : null]));
   }
 
+  /** 1m only: this fake keeps one window per symbol, so a higher interval's span is empty */
+  async finalSpan(symbols: readonly string[]): Promise<Map<string, null>> {
+    this.#check();
+    return new Map(symbols.map((s) => [s, null]));
+  }
+
   async finals(symbol: string, from = 0, to = Number.MAX_SAFE_INTEGER): Promise<Bar[]> {
     this.#check();
     return [...this.#of(symbol).values()].filter((b) => b.ts >= from && b.ts <= to).sort((a, b) => a.ts - b.ts);
