@@ -62,6 +62,7 @@ try {
         target: r.budgetMs === undefined ? '' : `≤ ${r.budgetMs} ms ${over <= r.budgetMs ? 'met' : 'MISSED'}`,
         'HTTP 200': r.statuses[200] ?? 0,
         'HTTP 304': r.statuses[304] ?? 0,
+        'KiB per 200': +(r.bytesPer200 / 1024).toFixed(1),
         other: Object.entries(r.statuses).filter(([s]) => s !== '200' && s !== '304').map(([s, n]) => `${s}×${n}`).join(' '),
         errors: r.errors,
       };

@@ -8,6 +8,8 @@ export interface RouteResult {
   statuses: Record<number, number>;
   /** connection errors and timeouts */
   errors: number;
+  /** mean bytes of a 200 (headers and body) */
+  bytesPer200: number;
 }
 
 const percentile = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -26,6 +28,7 @@ async function measure({ url, path, authorization, seconds, connections, conditi
   let tag: string | undefined;
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
+  let bytes200 = 0;
   const instance = autocannon({
     url,
     connections,
@@ -47,9 +50,10 @@ async function measure({ url, path, authorization, seconds, connections, conditi
       },
     ],
   });
-  instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+  instance.on('response', (_client: unknown, status: number, bytes: number, responseTime: number) => {
     latencies.push(responseTime);
     statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status === 200) bytes200 += bytes;
   });
   const result = await instance;
   const sorted = Float64Array.from(latencies).sort();
@@ -59,5 +63,6 @@ async function measure({ url, path, authorization, seconds, connections, conditi
     p99Ms: percentile(sorted, 99),
     statuses,
     errors: result.errors + result.timeouts,
+    bytesPer200: statuses[200] ? bytes200 / statuses[200] : 0,
   };
 }
