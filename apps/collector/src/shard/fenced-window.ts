@@ -2,10 +2,10 @@ import { encodeBar, encodeHeartbeat, encodeSeen, type Bar, type Interval, type R
 import type { CycleWrite, FinalSpan, HotWindow } from '../ports';
 import type { BinaryRedisClient } from '../redis/client';
 import type { RedisBarWindow } from '../redis/redis-bar-window';
-import { FENCED_WRITE_LUA, type ShardKeys } from './lease-scripts';
+import { FENCED_CYCLE_LUA, type ShardKeys } from './lease-scripts';
 import { Script, withScripts } from './scripts';
 
-const FENCED_WRITE = new Script(FENCED_WRITE_LUA);
+const FENCED_CYCLE = new Script(FENCED_CYCLE_LUA);
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** One symbol's share of a cycle's write: fields to set in hashes, bars to upsert in sorted sets. */
@@ -38,10 +38,11 @@ export interface FencedWindowDeps {
 }
 
 /**
- * The hot window in lease mode: each symbol's part of a cycle (forming, finals, features,
- * signal, state, seen) is written by one Lua script that first checks the symbol's lease holds
- * this process's token, all in the cycle's one pipeline. The heartbeat and the symbol specs
- * belong to no symbol and are written as before.
+ * The hot window in lease mode: a cycle's writes of every symbol (forming, finals, features,
+ * signal, state, seen) go to Redis as one Lua script, which writes a symbol's part only if the
+ * symbol's lease still holds this process's token — one command per cycle, whatever the number
+ * of symbols (a per-symbol script would cost a command per symbol per second on a per-command
+ * bill). The heartbeat and the symbol specs belong to no symbol and are written as before.
  */
 export class FencedWindow implements HotWindow {
   constructor(private readonly deps: FencedWindowDeps) {}
@@ -49,24 +50,27 @@ export class FencedWindow implements HotWindow {
   async writeCycle(w: CycleWrite): Promise<void> {
     const { client, keys, shardKeys, token, collectorId, windowBars } = this.deps;
     const shares = this.#split(w);
-    const order = [...shares.keys()];
+    const scriptKeys: string[] = [shardKeys.writer, shardKeys.handovers];
+    const args: (string | Buffer)[] = [token, collectorId, String(windowBars), String(shares.size)];
+    for (const [symbol, share] of shares) {
+      const bars = [...share.bars];
+      scriptKeys.push(shardKeys.lease(symbol));
+      for (const [k] of share.hashes) scriptKeys.push(k);
+      for (const [k] of bars) scriptKeys.push(k);
+      args.push(symbol, String(1 + share.hashes.length + bars.length), String(share.hashes.length));
+      for (const [, v] of share.hashes) args.push(v);
+      for (const [, flat] of bars) args.push(String(flat.length / 2), ...flat);
+    }
     const send = () => {
       const multi = client.multi();
-      for (const symbol of order) {
-        const share = shares.get(symbol)!;
-        const bars = [...share.bars];
-        multi.evalSha(FENCED_WRITE.sha, {
-          keys: [shardKeys.lease(symbol), shardKeys.writer, shardKeys.handovers, ...share.hashes.map(([k]) => k), ...bars.map(([k]) => k)],
-          arguments: [token, symbol, collectorId, String(windowBars), String(share.hashes.length), ...share.hashes.map(([, v]) => v), ...bars.flatMap(([, flat]) => [String(flat.length / 2), ...flat])],
-        });
-      }
+      multi.evalSha(FENCED_CYCLE.sha, { keys: scriptKeys, arguments: args });
       if (w.specs) multi.set(keys.symbols, JSON.stringify(w.specs));
       if (w.heartbeat) multi.set(keys.heartbeat(w.heartbeat.collectorId), encodeHeartbeat(w.heartbeat.value), { expiration: { type: 'EX', value: w.heartbeat.ttlSeconds } });
       return multi.execAsPipeline();
     };
     this.deps.inner.roundTrips++;
-    const replies = (await withScripts(client, [FENCED_WRITE], send)) as unknown[];
-    const fenced = order.filter((_, i) => replies[i] === 0);
+    const replies = (await withScripts(client, [FENCED_CYCLE], send)) as unknown[];
+    const fenced = (replies[0] as unknown[]).map(String);
     if (fenced.length > 0) this.deps.onFenced(fenced);
   }
 

@@ -44,38 +44,54 @@ return out
 `;
 
 /**
- * A fenced write of one symbol's share of a cycle: nothing is written unless the symbol's lease
- * still holds the writer's token, checked in the same atomic step as the writes, so a collector
- * that was paused or cut off past its lease cannot overwrite its successor. A change of writer
- * is logged (the handover list, last 1,000 entries: "symbol from to ms") for operators.
- * KEYS: lease, writer hash, handover list, then the hashes to set the symbol's field in, then
- * the bar sorted sets. ARGV: token, symbol, writer id, window bars, number of hashes, one value
- * per hash, then per sorted set: its bar count and (ts, bar) pairs. Returns 1 written, 0 fenced.
+ * The fenced write of a cycle: each symbol's part is written only if the symbol's lease still
+ * holds the writer's token, checked in the same atomic step as the writes, so a collector that
+ * was paused or cut off past its lease cannot overwrite its successor. A change of writer is
+ * logged (the handover list, last 1,000 entries: "symbol from to ms") for operators.
+ * KEYS: writer hash, handover list, then per symbol: its lease, the hashes to set its field in,
+ * its bar sorted sets. ARGV: token, writer id, window bars, symbol count, then per symbol: the
+ * symbol, its key count, its hash count, one value per hash, then per sorted set its bar count
+ * and (ts, bar) pairs. Returns the symbols refused (their lease is not the writer's).
  */
-export const FENCED_WRITE_LUA = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local symbol, writer, window, hashes = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-for i = 1, hashes do redis.call('HSET', KEYS[3 + i], symbol, ARGV[5 + i]) end
-local a = 6 + hashes
-for k = 4 + hashes, #KEYS do
-  local n = tonumber(ARGV[a])
-  a = a + 1
-  for _ = 1, n do
-    redis.call('ZREMRANGEBYSCORE', KEYS[k], ARGV[a], ARGV[a])
-    redis.call('ZADD', KEYS[k], ARGV[a], ARGV[a + 1])
-    a = a + 2
+export const FENCED_CYCLE_LUA = `
+local token, writer, window, n = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local k, a = 3, 5
+local refused = {}
+for _ = 1, n do
+  local symbol, nkeys, hashes = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  a = a + 3
+  local own = redis.call('GET', KEYS[k]) == token
+  for i = 1, hashes do
+    if own then redis.call('HSET', KEYS[k + i], symbol, ARGV[a]) end
+    a = a + 1
   end
-  redis.call('ZREMRANGEBYRANK', KEYS[k], 0, -(window + 1))
+  for z = k + 1 + hashes, k + nkeys - 1 do
+    local count = tonumber(ARGV[a])
+    a = a + 1
+    for _ = 1, count do
+      if own then
+        redis.call('ZREMRANGEBYSCORE', KEYS[z], ARGV[a], ARGV[a])
+        redis.call('ZADD', KEYS[z], ARGV[a], ARGV[a + 1])
+      end
+      a = a + 2
+    end
+    if own then redis.call('ZREMRANGEBYRANK', KEYS[z], 0, -(window + 1)) end
+  end
+  k = k + nkeys
+  if own then
+    local previous = redis.call('HGET', KEYS[1], symbol)
+    if previous ~= writer then
+      redis.call('HSET', KEYS[1], symbol, writer)
+      redis.call('RPUSH', KEYS[2], symbol .. ' ' .. (previous or '-') .. ' ' .. writer .. ' ' .. ms)
+    end
+  else
+    refused[#refused + 1] = symbol
+  end
 end
-local previous = redis.call('HGET', KEYS[2], symbol)
-if previous ~= writer then
-  redis.call('HSET', KEYS[2], symbol, writer)
-  local t = redis.call('TIME')
-  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  redis.call('RPUSH', KEYS[3], symbol .. ' ' .. (previous or '-') .. ' ' .. writer .. ' ' .. ms)
-  redis.call('LTRIM', KEYS[3], -1000, -1)
-end
-return 1
+redis.call('LTRIM', KEYS[2], -1000, -1)
+return refused
 `;
 
 /** The keys of the shard coordination, under the deployment's prefix. */

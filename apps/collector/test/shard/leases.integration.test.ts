@@ -81,6 +81,34 @@ describe('FencedWindow', () => {
     expect(handovers).toEqual(['EURUSD - A', 'EURUSD A B']);
   });
 
+  it('writes a whole cycle of many symbols in one command, refusing exactly the symbols whose lease is not its own', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}:`;
+    const keys = redisKeys(prefix);
+    const sk = shardKeys(prefix);
+    let refused: string[] = [];
+    const w = new FencedWindow({ client, keys, shardKeys: sk, inner: new RedisBarWindow(client, keys), token: 'A:1', collectorId: 'A', windowBars: 100, onFenced: (s) => (refused = s) });
+    const symbols = Array.from({ length: 40 }, (_, i) => `M${i}`);
+    for (const s of symbols) await client.set(sk.lease(s), s === 'M7' || s === 'M31' ? 'B:1' : 'A:1');
+    const t0 = Math.floor(Date.now() / MINUTE) * MINUTE;
+    const write = cycleWrite(symbols[0]!, t0, 1);
+    for (const s of symbols.slice(1)) {
+      const one = cycleWrite(s, t0, 1);
+      write.forming.push(...one.forming);
+      write.finals.push(...one.finals);
+      write.features.set(s, one.features.get(s)!);
+      write.seen = { symbols: [...write.seen.symbols, s], at: t0 };
+    }
+    const evalshaCalls = async () => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0);
+    const before = await evalshaCalls();
+    await w.writeCycle(write);
+    expect((await evalshaCalls()) - before).toBe(1);
+    expect(refused).toEqual(['M7', 'M31']);
+    const forming = await client.hGetAll(keys.forming);
+    expect(Object.keys(forming).sort()).toEqual(symbols.filter((s) => s !== 'M7' && s !== 'M31').sort());
+    expect(await client.zCard(keys.bars('M7'))).toBe(0);
+    expect(await client.zCard(keys.bars('M8'))).toBe(1);
+  });
+
   it('loads its script again after Redis forgot it (SCRIPT FLUSH, as after a restart)', async () => {
     const prefix = `t${randomUUID().slice(0, 8)}:`;
     const keys = redisKeys(prefix);
