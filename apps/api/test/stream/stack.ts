@@ -34,6 +34,8 @@ export interface LiveStackOptions {
   vars?: Record<string, string>;
   /** SIM_SPEED: 1 is real time (a bar per minute), as the demo runs */
   simSpeed?: number;
+  /** BACKFILL_HOURS; 3 unless told (indicators need 200 bars to warm up, signals too) */
+  backfillHours?: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function startLiveStack(options: LiveStackOptions = {}): Promise<Li
       REDIS_PREFIX: prefix,
       DATABASE_URL: `file:${join(dir, 'history.db')}`,
       SIM_SPEED: String(options.simSpeed ?? 1),
-      BACKFILL_HOURS: '3',
+      BACKFILL_HOURS: String(options.backfillHours ?? 3),
       LOG_LEVEL: 'silent',
     }),
     { healthServer: false },
