@@ -163,6 +163,9 @@ async function main(): Promise<void> {
     ...(process.env.REDIS_PREFIX ? { REDIS_PREFIX: process.env.REDIS_PREFIX } : {}),
   };
   await writeFile(resolve(ROOT, '.dev.vars'), Object.entries(devVars).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  // The dashboard's script is a build product (lightweight-charts bundled in): built before wrangler serves it.
+  const built = spawnSync('npm', ['run', '--silent', 'build:dashboard', '-w', '@marketpipe/api'], { cwd: ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('building the dashboard failed: npm run build:dashboard -w @marketpipe/api');
   const wrangler = start(
     'api',
     NODE,
@@ -180,7 +183,9 @@ async function main(): Promise<void> {
   );
 
   say('');
+  say(`dashboard  http://127.0.0.1:${API_PORT}/   (live chart${apiAuth === 'required' ? '; paste the API key below when asked' : ''})`);
   for (const line of apiBanner({ origin: `http://127.0.0.1:${API_PORT}`, auth: apiAuth, key: apiKey, created })) say(line);
+  say(`stream     curl -N ${apiAuth === 'required' ? `-H "Authorization: Bearer ${apiKey}" ` : ''}"127.0.0.1:${API_PORT}/v1/stream?symbols=EURUSD"   (Server-Sent Events; WebSocket on the same URL)`);
   say(`collector  http://127.0.0.1:${process.env.COLLECTOR_PORT ?? 9464}/metrics  /health  /ready`);
   say(`bridge     ${bridge.url}   Redis ${redisUrl}`);
   say(`keys       npx marketpipe keys create --name mybot   (uses this Redis while the demo runs: data/demo.env)`);
