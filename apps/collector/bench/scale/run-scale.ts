@@ -23,6 +23,8 @@ export interface ScaleOptions {
   apiKey: string;
   /** symbols per provider request */
   batchSize: number;
+  /** collector settings passed through (BAR_INTERVALS, FEATURE_INTERVALS, PROVIDER_TIMEOUT_MS…) */
+  env?: Record<string, string>;
 }
 
 export type ScaleResult = Awaited<ReturnType<typeof runScale>>;
@@ -81,6 +83,7 @@ export async function runScale(o: ScaleOptions) {
     TWELVEDATA_BASE_URL: o.providerUrl,
     TWELVEDATA_API_KEY: o.apiKey,
     LOG_LEVEL: 'warn',
+    ...o.env,
   });
   const reports: CycleReport[] = [];
   let source: BatchBarSource | undefined;
@@ -93,7 +96,7 @@ export async function runScale(o: ScaleOptions) {
       const fetcher = new TwelveDataBatchFetcher({
         baseUrl: o.providerUrl,
         apiKey: o.apiKey,
-        timeoutMs: 900,
+        timeoutMs: config.PROVIDER_TIMEOUT_MS,
         connections: Math.ceil(o.symbols / o.batchSize),
         metrics: ctx.metrics,
       });

@@ -5,6 +5,8 @@
  *   npm run bench:scale                                   5,000 symbols for 300 s
  *   SCALE_SYMBOLS=5000 SCALE_SECONDS=60 npm run bench:scale
  *   SCALE_GROWTH=100,1000,5000,20000 SCALE_SECONDS=60 npm run bench:scale
+ * Collector settings in the environment are passed on, e.g. BAR_INTERVALS= FEATURE_INTERVALS=1m for
+ * the 1m pipeline alone (the defaults add six higher timeframes, two of them with features).
  * Writes bench-results/scale.json (the last run) and, in growth mode, bench-results/scale-growth.json.
  */
 import { spawn } from 'node:child_process';
@@ -16,6 +18,8 @@ const seconds = Number(process.env.SCALE_SECONDS ?? 300);
 const sizes = (process.env.SCALE_GROWTH ?? process.env.SCALE_SYMBOLS ?? '5000').split(',').map(Number);
 const batchSize = Number(process.env.SCALE_BATCH ?? 100);
 const API_KEY = 'bench-key';
+const PASSED_ON = ['BAR_INTERVALS', 'FEATURE_INTERVALS', 'PROVIDER_TIMEOUT_MS', 'HISTORY_FLUSH_MS'];
+const env = Object.fromEntries(PASSED_ON.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
 
 /** The fake provider in a process of its own, so the collector's CPU figures are its own. */
 async function startFakeProvider(): Promise<{ url: string; stop(): void }> {
@@ -37,8 +41,8 @@ const fake = await startFakeProvider();
 const results: ScaleResult[] = [];
 try {
   for (const symbols of sizes) {
-    process.stderr.write(`bench:scale: ${symbols} symbols for ${seconds} s (batches of ${batchSize})…\n`);
-    results.push(await runScale({ symbols, seconds, providerUrl: fake.url, apiKey: API_KEY, batchSize }));
+    process.stderr.write(`bench:scale: ${symbols} symbols for ${seconds} s (batches of ${batchSize}) ${JSON.stringify(env)}…\n`);
+    results.push(await runScale({ symbols, seconds, providerUrl: fake.url, apiKey: API_KEY, batchSize, env }));
     console.table([results.at(-1)]);
   }
 } finally {

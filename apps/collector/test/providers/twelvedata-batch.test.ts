@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SYMBOL_SPECS, type SymbolSpec } from '@marketpipe/core';
 import { CollectorMetrics } from '../../src/metrics';
 import { BatchBarSource } from '../../src/providers/batch-source';
-import { parseTwelveDataBatch, TwelveDataBatchFetcher } from '../../src/providers/twelvedata-batch';
+import { parseSeriesEntry, parseTwelveDataBatch, TwelveDataBatchFetcher } from '../../src/providers/twelvedata-batch';
+import { parseTwelveData } from '../../src/providers/twelvedata';
 import { ProviderError } from '../../src/providers/types';
 import { recorded, recordedText } from '../fakes/recorded';
 import { FakeServer } from '../fakes/server';
@@ -66,6 +67,27 @@ describe('parseTwelveDataBatch', () => {
     expect(() => parseTwelveDataBatch(recorded('twelvedata/error-429-minute-credits.json'), asked, Date.now())).toThrow(
       expect.objectContaining({ code: 'rate_limited' }),
     );
+  });
+});
+
+describe('parseSeriesEntry (the hand-read hot path) agrees with parseTwelveData (the schema one)', () => {
+  const now = Date.UTC(2021, 8, 16, 20);
+  const series = () => structuredClone(recorded('twelvedata/time-series-AAPL-1min.json')) as Series;
+
+  it('on the recorded 1min reply', () => {
+    expect(parseSeriesEntry(series(), 'AAPL', now)).toEqual(parseTwelveData(series(), { symbol: 'AAPL', source: 'twelvedata', now }, 'UTC'));
+  });
+
+  it.each([
+    ['a row without close', (b: Series) => delete b.values[0]!.close],
+    ['a price that is a number', (b: Series) => ((b.values[0] as Record<string, unknown>).open = 148.7)],
+    ['no meta', (b: Series) => delete (b as Partial<Series>).meta],
+    ['another status', (b: Series) => (b.status = 'pending')],
+  ])('on %s: a parse error, like the schema', (_, spoil) => {
+    const body = series();
+    spoil(body);
+    expect(() => parseTwelveData(body, { symbol: 'AAPL', source: 'twelvedata', now }, 'UTC')).toThrow(expect.objectContaining({ code: 'parse_error' }));
+    expect(parseSeriesEntry(body, 'AAPL', now)).toMatchObject({ code: 'parse_error' });
   });
 });
 
