@@ -31,6 +31,10 @@ and \`marketOpen\`. Data changes every second: \`Cache-Control: private, max-age
 **Conditional requests.** Bars, features and signals carry a weak \`ETag\` derived from the data's
 timestamps (not from \`ageMs\`); send it back in \`If-None-Match\` for a 304 without a body while it is current.
 
+**Live.** \`GET /v1/stream\` pushes each symbol's forming and final bars, features and signal as
+they change, over a WebSocket or as Server-Sent Events, resumable by update id; browsers, which
+cannot set headers on either, send the key as \`?access_token=\`.
+
 **HTTP.** \`HEAD\` is served wherever \`GET\` is. A known path asked with another method is a 405
 problem with \`Allow\`; \`OPTIONS\` answers 204 with \`Allow\`. CORS is off unless the deployment
 sets \`CORS_ORIGINS\`.
