@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createClient as createLibsql } from '@libsql/client';
 import { startPrivateRedis } from '@marketpipe/testkit';
 import { loadConfig } from '../../src/config';
@@ -10,6 +10,7 @@ import { createLogger } from '../../src/logger';
 import type { CycleReport } from '../../src/orchestrator';
 import { BatchBarSource } from '../../src/providers/batch-source';
 import { TwelveDataBatchFetcher } from '../../src/providers/twelvedata-batch';
+import { WorkerBatchFetcher } from '../../src/providers/worker-batch-fetcher';
 import { perCycle, redisCounters } from './redis-stats';
 
 const MINUTE = 60_000;
@@ -23,6 +24,8 @@ export interface ScaleOptions {
   apiKey: string;
   /** symbols per provider request */
   batchSize: number;
+  /** read the provider's replies in a worker thread (WorkerBatchFetcher) */
+  worker: boolean;
   /** collector settings passed through (BAR_INTERVALS, FEATURE_INTERVALS, PROVIDER_TIMEOUT_MS…) */
   env?: Record<string, string>;
 }
@@ -93,13 +96,8 @@ export async function runScale(o: ScaleOptions) {
     healthServer: false,
     onCycle: (r) => reports.push(r),
     sources: async (ctx) => {
-      const fetcher = new TwelveDataBatchFetcher({
-        baseUrl: o.providerUrl,
-        apiKey: o.apiKey,
-        timeoutMs: config.PROVIDER_TIMEOUT_MS,
-        connections: Math.ceil(o.symbols / o.batchSize),
-        metrics: ctx.metrics,
-      });
+      const opts = { baseUrl: o.providerUrl, apiKey: o.apiKey, timeoutMs: config.PROVIDER_TIMEOUT_MS, connections: Math.ceil(o.symbols / o.batchSize), metrics: ctx.metrics };
+      const fetcher = o.worker ? new WorkerBatchFetcher(opts) : new TwelveDataBatchFetcher(opts);
       source = new BatchBarSource(fetcher, { maxSymbols: o.batchSize });
       const s = source;
       return { fetchers: [], source: s, close: () => s.close() };
@@ -110,12 +108,14 @@ export async function runScale(o: ScaleOptions) {
   loop.enable();
   const redisBefore = await redisCounters(redis.url);
   const cpuBefore = process.cpuUsage();
+  const eluBefore = performance.eventLoopUtilization();
   const requestsBefore = source?.requests ?? 0;
   const measuredFrom = reports.length;
   const firstMinute = Math.floor(Date.now() / MINUTE) * MINUTE;
   await new Promise((r) => setTimeout(r, o.seconds * 1_000));
   const measured = reports.slice(measuredFrom);
   const cpu = process.cpuUsage(cpuBefore);
+  const elu = performance.eventLoopUtilization(eluBefore);
   const redisAfter = await redisCounters(redis.url);
   loop.disable();
   const lastCycleAt = Date.now();
@@ -143,6 +143,9 @@ export async function runScale(o: ScaleOptions) {
     formingUpdatesPerCycle: round(measured.reduce((n, r) => n + r.formingChanged, 0) / Math.max(1, cycles)),
     cpuMsPerCycle: round((cpu.user + cpu.system) / 1_000 / Math.max(1, cycles)),
     eventLoopDelayP99Ms: round(loop.percentile(99) / 1e6),
+    /** share of the wall time the main thread was busy (the worker's CPU is in cpuMsPerCycle, not here) */
+    eventLoopUtilization: round(elu.utilization, 3),
+    fetchInWorker: o.worker,
     rssMb: round(rss / 2 ** 20),
     rssKbPerSymbol: round((rss - rssBefore) / 1_024 / o.symbols, 2),
     providerRequestsPerCycle: round(((source?.requests ?? 0) - requestsBefore) / Math.max(1, cycles)),
