@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, RESP_TYPES } from 'redis';
 import { decodeBar, redisKeys } from '@marketpipe/core';
+import type { UpdateMessage } from '../../src/stream/messages';
 import { openEventStream, openWebSocket, type StreamClient } from './clients';
 import { watchCollectorWrites } from './collector-writes';
 import { startLiveStack, type LiveStack } from './stack';
@@ -134,8 +135,16 @@ describe('GET /v1/stream', () => {
 
     // The client that reconnected missed nothing: after the replay it holds every update an
     // unbroken client got (same ids, same order) from its first one on.
-    const resumed = [...dropped.updates, ...back.updates].filter((u) => !u.snapshot);
-    const unbroken = sockets[1]!.updates.filter((u) => !u.snapshot && BigInt(u.id) >= BigInt(resumed[0]!.id) && BigInt(u.id) <= BigInt(resumed.at(-1)!.id));
+    // (Compared from the first update both got: the two connected a moment apart.)
+    const withoutSnapshots = (updates: UpdateMessage[]) => updates.filter((u) => !u.snapshot);
+    const both = (updates: UpdateMessage[], from: string, to: string) => updates.filter((u) => BigInt(u.id) >= BigInt(from) && BigInt(u.id) <= BigInt(to));
+    const allResumed = withoutSnapshots([...dropped.updates, ...back.updates]);
+    const allUnbroken = withoutSnapshots(sockets[1]!.updates);
+    const from = BigInt(allResumed[0]!.id) > BigInt(allUnbroken[0]!.id) ? allResumed[0]!.id : allUnbroken[0]!.id;
+    const to = BigInt(allResumed.at(-1)!.id) < BigInt(allUnbroken.at(-1)!.id) ? allResumed.at(-1)!.id : allUnbroken.at(-1)!.id;
+    const resumed = both(allResumed, from, to);
+    const unbroken = both(allUnbroken, from, to);
+    expect(resumed.length, 'the comparison spans the drop').toBeGreaterThan(10);
     expect(back.updates[0]?.snapshot, 'a replay, not a fresh snapshot').toBeUndefined();
     expect(resumed.map((u) => u.id)).toEqual(unbroken.map((u) => u.id));
     expect(resumed.map((u) => u.finals?.map((b) => b.ts) ?? [])).toEqual(unbroken.map((u) => u.finals?.map((b) => b.ts) ?? []));
