@@ -68,6 +68,8 @@ export const streamRoute = (deps: Deps) =>
     const url = connectionUrl({ interval, symbols: canonical, caller, lastEventId: resumeFrom && /^\d{1,16}$/.test(resumeFrom) ? Number(resumeFrom) : null });
     const hub = deps.hub.get(deps.hub.idFromName(interval));
     const upgrade = c.req.header('upgrade');
+    // The group's own answer (101 with the socket, the event stream, or a 429 problem) goes out
+    // as it is; the typed handler only knows JSON bodies, hence the cast.
     return (await hub.fetch(url, { headers: upgrade ? { upgrade } : {} })) as unknown as never;
   });
 
