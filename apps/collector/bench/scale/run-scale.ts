@@ -10,7 +10,6 @@ import { createLogger } from '../../src/logger';
 import type { CycleReport } from '../../src/orchestrator';
 import { BatchBarSource } from '../../src/providers/batch-source';
 import { TwelveDataBatchFetcher } from '../../src/providers/twelvedata-batch';
-import { WorkerBatchFetcher } from '../../src/providers/worker-batch-fetcher';
 import { perCycle, redisCounters } from './redis-stats';
 
 const MINUTE = 60_000;
@@ -24,8 +23,6 @@ export interface ScaleOptions {
   apiKey: string;
   /** symbols per provider request */
   batchSize: number;
-  /** read the provider's replies in a worker thread (WorkerBatchFetcher) */
-  worker: boolean;
   /** collector settings passed through (BAR_INTERVALS, FEATURE_INTERVALS, PROVIDER_TIMEOUT_MS…) */
   env?: Record<string, string>;
 }
@@ -96,8 +93,13 @@ export async function runScale(o: ScaleOptions) {
     healthServer: false,
     onCycle: (r) => reports.push(r),
     sources: async (ctx) => {
-      const opts = { baseUrl: o.providerUrl, apiKey: o.apiKey, timeoutMs: config.PROVIDER_TIMEOUT_MS, connections: Math.ceil(o.symbols / o.batchSize), metrics: ctx.metrics };
-      const fetcher = o.worker ? new WorkerBatchFetcher(opts) : new TwelveDataBatchFetcher(opts);
+      const fetcher = new TwelveDataBatchFetcher({
+        baseUrl: o.providerUrl,
+        apiKey: o.apiKey,
+        timeoutMs: config.PROVIDER_TIMEOUT_MS,
+        connections: Math.ceil(o.symbols / o.batchSize),
+        metrics: ctx.metrics,
+      });
       source = new BatchBarSource(fetcher, { maxSymbols: o.batchSize });
       const s = source;
       return { fetchers: [], source: s, close: () => s.close() };
@@ -143,9 +145,8 @@ export async function runScale(o: ScaleOptions) {
     formingUpdatesPerCycle: round(measured.reduce((n, r) => n + r.formingChanged, 0) / Math.max(1, cycles)),
     cpuMsPerCycle: round((cpu.user + cpu.system) / 1_000 / Math.max(1, cycles)),
     eventLoopDelayP99Ms: round(loop.percentile(99) / 1e6),
-    /** share of the wall time the main thread was busy (the worker's CPU is in cpuMsPerCycle, not here) */
+    /** share of the wall time the event loop was busy */
     eventLoopUtilization: round(elu.utilization, 3),
-    fetchInWorker: o.worker,
     rssMb: round(rss / 2 ** 20),
     rssKbPerSymbol: round((rss - rssBefore) / 1_024 / o.symbols, 2),
     providerRequestsPerCycle: round(((source?.requests ?? 0) - requestsBefore) / Math.max(1, cycles)),

@@ -17,8 +17,6 @@ import { runScale, type ScaleResult } from './run-scale';
 const seconds = Number(process.env.SCALE_SECONDS ?? 300);
 const sizes = (process.env.SCALE_GROWTH ?? process.env.SCALE_SYMBOLS ?? '5000').split(',').map(Number);
 const batchSize = Number(process.env.SCALE_BATCH ?? 100);
-/** SCALE_WORKER=0 reads the provider's replies on the event loop instead of a worker thread */
-const worker = process.env.SCALE_WORKER !== '0';
 const API_KEY = 'bench-key';
 const PASSED_ON = ['BAR_INTERVALS', 'FEATURE_INTERVALS', 'PROVIDER_TIMEOUT_MS', 'HISTORY_FLUSH_MS'];
 const env = Object.fromEntries(PASSED_ON.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
@@ -43,8 +41,8 @@ const fake = await startFakeProvider();
 const results: ScaleResult[] = [];
 try {
   for (const symbols of sizes) {
-    process.stderr.write(`bench:scale: ${symbols} symbols for ${seconds} s (batches of ${batchSize}, replies read ${worker ? 'in a worker' : 'on the loop'}) ${JSON.stringify(env)}…\n`);
-    results.push(await runScale({ symbols, seconds, providerUrl: fake.url, apiKey: API_KEY, batchSize, worker, env }));
+    process.stderr.write(`bench:scale: ${symbols} symbols for ${seconds} s (batches of ${batchSize}) ${JSON.stringify(env)}…\n`);
+    results.push(await runScale({ symbols, seconds, providerUrl: fake.url, apiKey: API_KEY, batchSize, env }));
     console.table([results.at(-1)]);
   }
 } finally {

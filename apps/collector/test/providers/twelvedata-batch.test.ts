@@ -5,7 +5,6 @@ import { BatchBarSource } from '../../src/providers/batch-source';
 import { parseSeriesEntry, parseTwelveDataBatch, TwelveDataBatchFetcher } from '../../src/providers/twelvedata-batch';
 import { parseTwelveData } from '../../src/providers/twelvedata';
 import { ProviderError } from '../../src/providers/types';
-import { WorkerBatchFetcher } from '../../src/providers/worker-batch-fetcher';
 import { recorded, recordedText } from '../fakes/recorded';
 import { FakeServer } from '../fakes/server';
 
@@ -130,20 +129,6 @@ describe('TwelveDataBatchFetcher and BatchBarSource over HTTP', () => {
     const counted = (await metrics.rejects.get()).values.reduce((n, v) => n + v.value, 0);
     expect(counted).toBe(1);
     await source.close();
-  });
-
-  it('gives the same answers and counts from a worker thread, and fails its callers if the worker is gone', async () => {
-    const metrics = new CollectorMetrics();
-    const fetcher = new WorkerBatchFetcher({ baseUrl: server.url, apiKey: KEY, timeoutMs: 2_000, metrics });
-    const source = new BatchBarSource(fetcher, { maxSymbols: 100 });
-    const specs = Array.from({ length: 150 }, (_, i) => spec(`W${i}`, `T${i}`));
-    const results = await Promise.all(specs.map((s) => source.fetch(s, { from: current - MINUTE, to: now })));
-    expect(results[3]).toMatchObject({ provider: 'twelvedata', bars: [{ symbol: 'W3', ts: current - MINUTE, close: 229.87 }], rejects: [] });
-    expect(results[7]!.bars).toEqual([]);
-    expect((await metrics.rejects.get()).values.reduce((n, v) => n + v.value, 0)).toBe(1);
-    expect((await metrics.fetches.get()).values.find((v) => v.labels.outcome === 'ok')?.value).toBe(2);
-    await source.close();
-    await expect(source.fetch(specs[0]!, { from: current, to: now })).rejects.toMatchObject({ code: 'provider_error', message: expect.stringContaining('fetch worker') });
   });
 
   it('rejects every caller of a batch the provider refused (HTTP 429) with a typed error', async () => {
