@@ -80,11 +80,17 @@ export class Orchestrator {
   /** symbols whose fetch threw: logged when it starts and when it stops, not every cycle */
   readonly #fetchFailing = new Set<string>();
   readonly #gauges = new Map<string, { open: { set(v: number): void }; age: { set(v: number): void } }>();
+  /** the latency histogram's child per signal interval, made at start so each is exported (at 0) before its first signal */
+  readonly #latency: { oneMinute: { observe(v: number): void }; higher: { observe(v: number): void }[] };
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.#cursors = deps.specs.map((spec) => newCursor(spec, deps.lastFinal.get(spec.symbol) ?? null));
     for (const c of this.#cursors) this.#bySymbol.set(c.spec.symbol, c);
     for (const c of this.#cursors) this.#servedAt.set(c.spec.symbol, deps.clocks.wall.now());
+    this.#latency = {
+      oneMinute: deps.metrics.signalSeconds.labels({ interval: '1m' }),
+      higher: (deps.timeframes?.featureIntervals ?? []).map((interval) => deps.metrics.signalSeconds.labels({ interval })),
+    };
     this.#ingest = new BarIngest({ metrics: deps.metrics, ...(deps.maxFillBars !== undefined ? { maxFillBars: deps.maxFillBars } : {}) });
   }
 
@@ -180,12 +186,8 @@ export class Orchestrator {
     endRedis();
     if (redisWritten) {
       const written = performance.now();
-      const oneMinute = deps.metrics.signalSeconds.labels({ interval: '1m' });
-      for (const at of signalled) oneMinute.observe((written - at) / 1000);
-      for (const interval of signalledHigher.length > 0 ? deps.timeframes!.featureIntervals : []) {
-        const histogram = deps.metrics.signalSeconds.labels({ interval });
-        for (const at of signalledHigher) histogram.observe((written - at) / 1000);
-      }
+      for (const at of signalled) this.#latency.oneMinute.observe((written - at) / 1000);
+      for (const histogram of this.#latency.higher) for (const at of signalledHigher) histogram.observe((written - at) / 1000);
     }
     this.#observeFreshness(now);
     deps.metrics.cycles.inc();
