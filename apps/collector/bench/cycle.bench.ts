@@ -4,7 +4,8 @@
  * the provider. Runs twice in one process, side by side: 1m only (BAR_INTERVALS empty,
  * FEATURE_INTERVALS=1m), then the default timeframes (bars 5m..1d, features 1m,5m,1h). Prints
  * cycle-time percentiles, overruns, history transactions, and bar-arrival → signal-written
- * latency (p50/p99, read from the /metrics histogram's buckets as Prometheus would).
+ * latency (p50/p99, read from the /metrics histogram's buckets as Prometheus would). The first
+ * BENCH_WARMUP_CYCLES cycles of each run (default 5: start-up, JIT) are left out of all of it.
  *   BENCH_SYMBOLS=5000 BENCH_SECONDS=60 npm run bench -w @marketpipe/collector
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import type { CollectorMetrics } from '../src/metrics';
 
 const symbols = Number(process.env.BENCH_SYMBOLS ?? 5_000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
+const warmup = Number(process.env.BENCH_WARMUP_CYCLES ?? 5);
 
 const dir = mkdtempSync(join(tmpdir(), 'marketpipe-bench-'));
 const specs = Array.from({ length: symbols }, (_, i) => {
@@ -50,22 +52,30 @@ for (const [i, run] of runs.entries()) {
     FEATURE_INTERVALS: run.FEATURE_INTERVALS,
   });
   const reports: CycleReport[] = [];
-  const collector = await startCollector(config, { logger: createLogger('warn'), healthServer: false, onCycle: (r) => reports.push(r) });
+  let atWarm: Promise<Map<number, number>> | undefined;
+  const collector = await startCollector(config, {
+    logger: createLogger('warn'),
+    healthServer: false,
+    onCycle: (r) => {
+      if (r.cycle === warmup) atWarm = latencyBuckets(collector.metrics);
+      else if (r.cycle > warmup) reports.push(r);
+    },
+  });
   process.stderr.write(`bench: ${run.name}: ${symbols} symbols for ${seconds} s…\n`);
   await new Promise((r) => setTimeout(r, seconds * 1_000));
   await collector.stop();
-  results[run.name] = await summary(run, reports, collector.metrics);
+  results[run.name] = await summary(run, reports, collector.metrics, (await atWarm) ?? new Map());
 }
 await redis.stop();
 console.table(results);
 
-async function summary(run: (typeof runs)[number], reports: CycleReport[], metrics: CollectorMetrics) {
+async function summary(run: (typeof runs)[number], reports: CycleReport[], metrics: CollectorMetrics, atWarm: Map<number, number>) {
   const sorted = reports.map((r) => r.durationMs).sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
   const overruns = (await metrics.overruns.get()).values[0]?.value ?? 0;
   const tx = (await metrics.historyTransactions.get()).values[0]?.value ?? 0;
   const finals = reports.reduce((n, r) => n + r.finals, 0);
-  const latency = await signalLatency(metrics);
+  const latency = signalLatency(await latencyBuckets(metrics), atWarm);
   return {
     intervals: `bars ${run.BAR_INTERVALS || '1m'}; features ${run.FEATURE_INTERVALS}`,
     symbols,
@@ -82,15 +92,20 @@ async function summary(run: (typeof runs)[number], reports: CycleReport[], metri
   };
 }
 
-/** Bar arrival → signal written, all signal intervals together: quantiles interpolated within the histogram's buckets. */
-async function signalLatency(metrics: CollectorMetrics) {
+/** The latency histogram's cumulative bucket counts, all signal intervals together (le → count). */
+async function latencyBuckets(metrics: CollectorMetrics): Promise<Map<number, number>> {
   const buckets = new Map<number, number>();
   for (const v of (await metrics.signalSeconds.get()).values) {
     if (v.metricName !== 'marketpipe_signal_latency_seconds_bucket') continue;
     const le = Number((v.labels as Record<string, string | number>).le);
     buckets.set(le, (buckets.get(le) ?? 0) + v.value);
   }
-  const bounds = [...buckets].sort(([a], [b]) => a - b);
+  return buckets;
+}
+
+/** Bar arrival → signal written since the warm-up: quantiles interpolated within the buckets, as histogram_quantile does. */
+function signalLatency(buckets: Map<number, number>, atWarm: Map<number, number>) {
+  const bounds = [...buckets].map(([le, n]): [number, number] => [le, n - (atWarm.get(le) ?? 0)]).sort(([a], [b]) => a - b);
   const count = bounds.at(-1)?.[1] ?? 0;
   const quantile = (q: number) => {
     const rank = q * count;
