@@ -6,5 +6,5 @@ import { defineProject } from 'vitest/config';
  * then take down. Slow (workerd, real processes), hence the generous timeouts.
  */
 export default defineProject({
-  test: { name: 'api-node', include: ['test/node/**/*.test.ts', 'test/stream/**/*.test.ts', 'test/browser/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000 },
+  test: { name: 'api-node', include: ['test/node/**/*.test.ts', 'test/stream/**/*.test.ts', 'test/browser/**/*.test.ts'], globalSetup: ['./test/browser/build-dashboard.ts'], testTimeout: 90_000, hookTimeout: 90_000 },
 });

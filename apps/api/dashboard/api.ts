@@ -30,6 +30,8 @@ export const apiKey = {
 
 export interface SymbolInfo {
   symbol: string;
+  /** decimals the symbol is quoted in */
+  precision: number;
   session: SessionSpec;
   marketOpen: boolean;
 }

@@ -18,10 +18,11 @@ import { OverlayEngine, type OverlayPoint, type SignalMark } from './overlays';
 const VISIBLE_BARS = 150;
 const time = (ts: number) => (ts / 1000) as UTCTimestamp;
 const line = (color: string, lineWidth: 1 | 2 = 1) => ({ color, lineWidth, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false });
+const volumeBar = (b: Bar) => ({ time: time(b.ts), value: b.volume, color: b.close >= b.open ? '#26a69a55' : '#ef535055' });
 const point = (ts: number, value: number | null) => (value === null ? { time: time(ts) } : { time: time(ts), value });
 
 /**
- * Candles with EMA 9/21/50 and Bollinger bands, an RSI pane and a MACD pane, and markers where
+ * Candles and volume with EMA 9/21/50 and Bollinger bands, an RSI pane and a MACD pane, and markers where
  * the signal turned long or short (reasons shown on hover). `load` draws history; `forming`
  * and `finals` move it live.
  */
@@ -30,6 +31,7 @@ export class MarketChart {
   readonly #candles: ISeriesApi<'Candlestick'>;
   readonly #lines: Record<string, ISeriesApi<'Line'>>;
   readonly #histogram: ISeriesApi<'Histogram'>;
+  readonly #volume: ISeriesApi<'Histogram'>;
   readonly #markers: ISeriesMarkersPluginApi<Time>;
   readonly #tooltip: HTMLElement;
   #marks: SignalMark[] = [];
@@ -57,6 +59,10 @@ export class MarketChart {
       macdSignal: this.#chart.addSeries(LineSeries, line('#f5b041'), 2),
     };
     this.#histogram = this.#chart.addSeries(HistogramSeries, { priceLineVisible: false, lastValueVisible: false }, 2);
+    // Volume along the bottom of the candles' pane, on its own scale.
+    this.#volume = this.#chart.addSeries(HistogramSeries, { priceScaleId: 'volume', priceFormat: { type: 'volume' }, priceLineVisible: false, lastValueVisible: false });
+    this.#volume.priceScale().applyOptions({ scaleMargins: { top: 0.85, bottom: 0 } });
+    this.#candles.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.18 } });
     for (const level of [70, 30]) this.#lines.rsi!.createPriceLine({ price: level, color: '#566573', lineWidth: 1, lineStyle: 2, axisLabelVisible: false, title: '' });
     const [main, rsi, macd] = this.#chart.panes();
     main?.setStretchFactor(3);
@@ -83,6 +89,7 @@ export class MarketChart {
       }
     }
     this.#candles.setData(bars.map((b) => ({ time: time(b.ts), open: b.open, high: b.high, low: b.low, close: b.close })));
+    this.#volume.setData(bars.map(volumeBar));
     const series = (pick: (p: OverlayPoint) => number | null) => points.map((p) => point(p.ts, pick(p)));
     this.#lines.ema9!.setData(series((p) => p.ema['9']));
     this.#lines.ema21!.setData(series((p) => p.ema['21']));
@@ -123,6 +130,7 @@ export class MarketChart {
 
   #candle(b: Bar): void {
     this.#candles.update({ time: time(b.ts), open: b.open, high: b.high, low: b.low, close: b.close });
+    this.#volume.update(volumeBar(b));
   }
 
   #overlay(p: OverlayPoint): void {

@@ -1,4 +1,4 @@
-import type { Bar, Interval, Signal } from '@marketpipe/core';
+import type { Interval, Signal } from '@marketpipe/core';
 import { INTERVALS } from '../../../packages/core/src/keys';
 import type { UpdateMessage } from '../src/stream/messages';
 import { api, apiKey, NeedsApiKeyError, type SymbolInfo } from './api';
@@ -25,7 +25,6 @@ let interval: Interval = '1m';
 let feed: LiveFeed | null = null;
 /** false while the selected symbol's history loads: live updates wait for it */
 let chartReady = false;
-let precision = 2;
 
 const stateOf = (symbol: string): SymbolState => {
   let s = known.get(symbol);
@@ -33,8 +32,8 @@ const stateOf = (symbol: string): SymbolState => {
   return s;
 };
 
-/** Decimals the prices are quoted in, from the history (EURUSD 5, XAUUSD 2). */
-const decimalsOf = (bars: Bar[]) => Math.min(6, Math.max(2, ...bars.slice(-50).map((b) => (String(b.close).split('.')[1] ?? '').length)));
+/** A price in the symbol's own decimals (EURUSD 5, XAUUSD 2). */
+const quote = (symbol: string, price: number | null) => (price === null ? '—' : price.toFixed(symbols.find((s) => s.symbol === symbol)?.precision ?? 2));
 
 function renderPicker(): void {
   const list = $('symbols');
@@ -46,7 +45,7 @@ function renderPicker(): void {
       item.className = `${s.signal?.side ?? 'none'}${symbol === selected ? ' selected' : ''}`;
       item.title = s.signal ? `${s.signal.side} ${s.signal.score.toFixed(2)}: ${s.signal.reasons.join(', ')}` : 'no signal yet';
       const name = Object.assign(document.createElement('span'), { className: 'name', textContent: symbol });
-      const price = Object.assign(document.createElement('span'), { className: 'price', textContent: s.price?.toString() ?? '—' });
+      const price = Object.assign(document.createElement('span'), { className: 'price', textContent: quote(symbol, s.price) });
       const side = Object.assign(document.createElement('span'), {
         className: 'side',
         textContent: s.signal ? `${s.signal.side.toUpperCase()} ${s.signal.score.toFixed(2)}` : '—',
@@ -73,7 +72,7 @@ function renderIntervals(): void {
 function renderQuote(): void {
   const s = stateOf(selected);
   $('symbol-name').textContent = `${selected} · ${interval}`;
-  $('last-price').textContent = s.price === null ? '—' : s.price.toFixed(precision);
+  $('last-price').textContent = quote(selected, s.price);
   $('provider').textContent = s.source ?? '—';
 }
 
@@ -115,9 +114,8 @@ async function select(symbol: string, iv: Interval): Promise<void> {
   }
   const { bars, ageMs } = await api.bars(symbol, iv, HISTORY_BARS);
   if (symbol !== selected || iv !== interval) return; // another click won meanwhile
-  precision = decimalsOf(bars);
   const spec = symbols.find((s) => s.symbol === symbol)!;
-  chart.load(bars, spec.session, precision);
+  chart.load(bars, spec.session, spec.precision);
   const s = stateOf(symbol);
   s.price = bars.at(-1)?.close ?? s.price;
   s.source = bars.at(-1)?.source ?? s.source;

@@ -1,6 +1,5 @@
 /// <reference lib="dom" />
 // (the functions given to page.evaluate / waitForFunction run in the page)
-import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -14,7 +13,6 @@ import { startLiveStack, type LiveStack } from '../stream/stack';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
-const API_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 let stack: LiveStack;
 let browser: Browser;
@@ -49,8 +47,6 @@ const canvasColours = () =>
   });
 
 beforeAll(async () => {
-  // The page's script is a build product (lightweight-charts bundled in), as in the demo.
-  execFileSync('npm', ['run', 'build:dashboard'], { cwd: API_DIR, stdio: 'inherit' });
   // Eight hours of history: the EMA 200 is warm, so there are signals and markers to show.
   stack = await startLiveStack({ apiAuth: 'optional', simSpeed: 1, backfillHours: 8 });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -68,11 +64,12 @@ afterAll(async () => {
 
 describe('the dashboard at /', () => {
   it('draws a live chart of the selected symbol, fed by the stream', async () => {
-    // XAUUSD: quoted in cents, it moves every second even at real-time speed.
-    await page.goto(`${stack.worker.url}/#XAUUSD/1m`);
+    // NAS100: quoted in hundredths of a point, it moves every second even at real-time speed
+    // (EURUSD and XAUUSD can sit on one quote for several seconds).
+    await page.goto(`${stack.worker.url}/#NAS100/1m`);
     await page.waitForFunction(() => document.getElementById('feed')?.textContent === 'stream', undefined, { timeout: 15_000 });
     await page.waitForFunction(() => document.getElementById('last-price')?.textContent !== '—', undefined, { timeout: 15_000 });
-    expect(await text('#symbol-name')).toBe('XAUUSD · 1m');
+    expect(await text('#symbol-name')).toBe('NAS100 · 1m');
     expect(await text('#provider')).toBe('sim');
     await page.waitForFunction(() => /^\d+\.\d s$/.test(document.getElementById('age')?.textContent ?? ''));
 
@@ -82,9 +79,11 @@ describe('the dashboard at /', () => {
     expect(drawn.hasGreen || drawn.hasRed, 'candles drawn in their colours').toBe(true);
 
     const first = await chartShot();
+    const before = `${await text('#last-price')} at age ${await text('#age')}`;
     await sleep(2_000);
     const second = await chartShot();
-    expect(second.equals(first), 'the forming bar moved within 2 s').toBe(false);
+    const after = `${await text('#last-price')} at age ${await text('#age')}, ${await text('#feed')}`;
+    expect(second.equals(first), `the forming bar moved within 2 s (${before} → ${after})`).toBe(false);
 
     const price = await text('#last-price');
     expect(await changes(() => text('#last-price'), price, 3_000)).not.toBe(price);
@@ -129,8 +128,8 @@ describe('the dashboard at /', () => {
 
     // Back to the README's view, kept as this run's artifact.
     await page.locator('#intervals button[data-interval="1m"]').click();
-    await page.locator('#symbols li[data-symbol="XAUUSD"]').click();
-    await page.waitForFunction(() => document.getElementById('symbol-name')?.textContent === 'XAUUSD · 1m');
+    await page.locator('#symbols li[data-symbol="NAS100"]').click();
+    await page.waitForFunction(() => document.getElementById('symbol-name')?.textContent === 'NAS100 · 1m');
     await sleep(1_500);
     await mkdir(ARTIFACTS, { recursive: true });
     await writeFile(`${ARTIFACTS}dashboard.png`, await page.screenshot());

@@ -56,6 +56,8 @@ export async function startLiveStack(options: LiveStackOptions = {}): Promise<Li
       DATABASE_URL: `file:${join(dir, 'history.db')}`,
       SIM_SPEED: String(options.simSpeed ?? 1),
       BACKFILL_HOURS: String(options.backfillHours ?? 3),
+      // No 90-day bootstrap in a background thread: it would compete with the live loop for CPU.
+      BOOTSTRAP_ON_RUN: 'false',
       LOG_LEVEL: 'silent',
     }),
     { healthServer: false },
