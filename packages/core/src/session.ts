@@ -21,7 +21,26 @@ interface LocalTime {
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 
+/**
+ * Every time zone's offset and every DST change is a whole number of quarter hours, so within
+ * one UTC quarter hour local time moves minute for minute and never crosses a local midnight:
+ * one Intl call per quarter hour and zone serves the rest (Intl is ~µs a call, and scans over
+ * every minute of a weekend or of 90 days — gap filling, `marketpipe status` — ask for each).
+ */
+const QUARTER_HOUR = 900_000;
+const lastQuarter = new Map<string, { quarter: number; local: LocalTime }>();
+
 function localTime(ts: number, timezone: string): LocalTime {
+  const quarter = Math.floor(ts / QUARTER_HOUR);
+  let hit = lastQuarter.get(timezone);
+  if (hit?.quarter !== quarter) {
+    hit = { quarter, local: intlLocalTime(quarter * QUARTER_HOUR, timezone) };
+    lastQuarter.set(timezone, hit);
+  }
+  return { weekday: hit.local.weekday, minutes: hit.local.minutes + Math.floor((ts - quarter * QUARTER_HOUR) / 60_000) };
+}
+
+function intlLocalTime(ts: number, timezone: string): LocalTime {
   let fmt = formatters.get(timezone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-US', {
