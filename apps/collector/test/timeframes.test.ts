@@ -2,7 +2,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { FeatureEngine, decodeFeatures, decodeSignal, redisKeys, scan, type Bar, type Features } from '@marketpipe/core';
 import { TimeframeEngines } from '../src/features/timeframe-stage';
-import { warmTimeframes } from '../src/features/timeframe-warm';
+import { warmTimeframes, withTimeframes } from '../src/features/timeframe-warm';
+import { FeatureStage } from '../src/features/feature-stage';
 import { createBinaryRedisClient } from '../src/redis/client';
 import { RedisBarWindow } from '../src/redis/redis-bar-window';
 import type { HigherInterval, IntervalWrite } from '../src/ports';
@@ -157,5 +158,26 @@ describe('warmTimeframes: state saved in Redis and restored, or rebuilt from 1m 
     } finally {
       await close();
     }
+  });
+});
+
+describe('a symbol taken over from another collector (SHARD_MODE=lease)', () => {
+  it('is reset and warmed in every timeframe, not only 1m', async () => {
+    const history = new MemoryHistory();
+    history.add(nq.slice(0, 6_000));
+    await history.flush();
+    const oneMinute = new FeatureStage([NAS100]);
+    const stage = newStage();
+    // What this collector computed before it lost the symbol: stale by the time it returns.
+    for (const bar of nq.slice(0, 2_000)) stage.update(NAS100, [bar], null, 0);
+    const shard = withTimeframes(oneMinute, stage, 90 * DAY);
+    shard.reset(NAS100);
+    expect(stage.slots('NAS100')!.every((s) => s.engineTs === Number.NEGATIVE_INFINITY)).toBe(true);
+    await shard.warm([NAS100], history, null, silentLogger());
+    const uninterrupted = newStage();
+    for (const bar of nq.slice(0, 6_000)) uninterrupted.update(NAS100, [bar], null, 0);
+    const engines = (s: TimeframeEngines) => s.slots('NAS100')!.map((x) => x.engine?.snapshot() ?? null);
+    expect(engines(stage)).toEqual(engines(uninterrupted));
+    expect(oneMinute.engine('NAS100')!.snapshot().last?.ts, 'the 1m engine was warmed too').toBe(nq[5_999]!.ts);
   });
 });
