@@ -4,7 +4,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'data/**', '.wrangler/**', 'drizzle/**', 'tools/talib-ref/**', '**/dist/**'],
+    ignores: ['**/node_modules/**', 'data/**', '.wrangler/**', 'drizzle/**', 'tools/talib-ref/**', '**/dist/**', 'apps/api/public/dashboard.js'],
   },
   ...tseslint.configs.recommended,
   importX.flatConfigs.typescript,
