@@ -1,4 +1,4 @@
-import type { Bar, SymbolSpec } from '@marketpipe/core';
+import type { Bar, Reject, SymbolSpec } from '@marketpipe/core';
 import { SpikeGuard, fillGaps } from '@marketpipe/core';
 import type { CollectorMetrics } from './metrics';
 import type { SourceResult } from './ports';
@@ -22,6 +22,9 @@ export interface SymbolCursor {
  * hold, a good bar after a refused one would fill the refused minute at once, for good.
  */
 export const MAX_HOLD_POLLS = 3;
+
+/** In-session gaps up to this many bars are filled flat; longer ones are left for a backfill. */
+export const MAX_FILL_BARS = 60;
 
 /** What of one answer is accepted, not yet committed: the cursor has not moved. */
 export interface Accepted {
@@ -50,16 +53,12 @@ export class BarIngest {
   constructor(private readonly deps: { metrics: CollectorMetrics; maxFillBars?: number }) {}
 
   accept(cursor: SymbolCursor, result: SourceResult, currentMinute: number): Accepted {
-    const fresh: Bar[] = [];
     let spikes = 0;
-    for (const bar of result.bars) {
-      if (bar.ts <= cursor.lastFinalTs || bar.ts > currentMinute) continue;
-      const checked = this.#spikes.offer(bar);
-      for (const b of checked.accepted) fresh.push(b);
-      for (const r of checked.rejects) this.deps.metrics.rejects.inc({ reason: r.reason, provider: result.provider ?? 'none' });
-      spikes += checked.rejects.length;
-    }
-    const { finals, forming } = split(cursor, fresh, currentMinute, this.deps.maxFillBars ?? 60);
+    const screened = screenBars(this.#spikes, cursor, result.bars, currentMinute, this.deps.maxFillBars ?? MAX_FILL_BARS, (r) => {
+      this.deps.metrics.rejects.inc({ reason: r.reason, provider: result.provider ?? 'none' });
+      spikes++;
+    });
+    const { finals, forming } = split(cursor, screened, currentMinute);
     const changed = forming !== null && !sameBar(forming, cursor.forming) ? forming : null;
     const refused = firstRefused(cursor, result, currentMinute);
     const polls = cursor.held?.ts === refused ? cursor.held.polls : 0;
@@ -91,15 +90,40 @@ function firstRefused(cursor: SymbolCursor, result: SourceResult, currentMinute:
   return first;
 }
 
-/** Bars before the current minute are final; an in-session gap before an observed bar is filled. */
-function split(cursor: SymbolCursor, fresh: readonly Bar[], currentMinute: number, maxFillBars: number): { finals: Bar[]; forming: Bar | null } {
-  const sorted = [...fresh].sort((a, b) => a.ts - b.ts);
-  // Only gaps followed by a real bar are filled: a provider that is merely late is not overtaken.
-  const filled = cursor.lastFinal ? fillGaps([cursor.lastFinal, ...sorted], cursor.spec.session, { maxFillBars }).bars.slice(1) : sorted;
+/**
+ * The acceptance rules every bar passes, live or history (a bootstrap's chunks): only bars
+ * after the cursor and at most `upTo`, through the spike guard, oldest first, with each
+ * in-session gap before an observed bar filled (only gaps followed by a real bar: a provider
+ * that is merely late is not overtaken). Spike rejects go to `onSpike`.
+ */
+export function screenBars(
+  guard: SpikeGuard,
+  cursor: Pick<SymbolCursor, 'spec' | 'lastFinalTs' | 'lastFinal'>,
+  bars: readonly Bar[],
+  upTo: number,
+  maxFillBars: number,
+  onSpike: (reject: Reject) => void,
+): Bar[] {
+  const fresh: Bar[] = [];
+  for (const bar of bars) {
+    if (bar.ts <= cursor.lastFinalTs || bar.ts > upTo) continue;
+    const checked = guard.offer(bar);
+    for (const b of checked.accepted) fresh.push(b);
+    for (const r of checked.rejects) onSpike(r);
+  }
+  let ordered = true;
+  for (let i = 1; i < fresh.length && ordered; i++) ordered = fresh[i - 1]!.ts < fresh[i]!.ts;
+  const sorted = ordered ? fresh : fresh.sort((a, b) => a.ts - b.ts);
+  if (!cursor.lastFinal) return fillGaps(sorted, cursor.spec.session, { maxFillBars }).bars;
+  return fillGaps([cursor.lastFinal, ...sorted], cursor.spec.session, { maxFillBars }).bars.slice(1);
+}
+
+/** Bars before the current minute are final, the current minute's is forming. */
+function split(cursor: SymbolCursor, screened: readonly Bar[], currentMinute: number): { finals: Bar[]; forming: Bar | null } {
   const finals: Bar[] = [];
   let forming: Bar | null = null;
   let lastTs = cursor.lastFinalTs;
-  for (const bar of filled) {
+  for (const bar of screened) {
     if (bar.ts <= lastTs) continue;
     if (bar.ts < currentMinute) {
       finals.push({ ...bar, final: true });

@@ -17,8 +17,9 @@ export interface BackgroundBootstrap {
  */
 export function startBackgroundBootstrap(env: Record<string, string | undefined>, logger: Logger, opts: { until: number; concurrency?: number; maxRowsPerTransaction?: number }): BackgroundBootstrap {
   const workerData: BootstrapWorkerData = { env, until: opts.until, concurrency: opts.concurrency ?? 2, maxRowsPerTransaction: opts.maxRowsPerTransaction ?? 10_000 };
-  // The worker runs the TypeScript sources as they are, like the bin: tsx in the worker too.
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData, execArgv: ['--import', 'tsx'] });
+  // The worker runs the TypeScript sources as they are, like the bin: tsx in the worker too
+  // (resolved from here: the working directory may be anywhere).
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData, execArgv: ['--import', import.meta.resolve('tsx')] });
   let result: BootstrapWorkerResult | null = null;
   worker.on('message', (message: BootstrapWorkerResult) => (result = message));
   const done = new Promise<BootstrapWorkerResult | null>((resolve) => {

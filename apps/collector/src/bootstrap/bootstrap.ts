@@ -5,11 +5,15 @@ import { CollectorMetrics } from '../metrics';
 import { loadSymbolSpecs } from '../symbol-specs';
 import { buildSources } from '../sources';
 import { quotaLimits } from '../providers/limits';
-import { LibsqlHistoryStore } from '../history/libsql-history-store';
+import { LibsqlHistoryStore, localPath } from '../history/libsql-history-store';
 import { readCheckpoints } from '../history/checkpoints';
 import { planBootstrap, type BootstrapPlan } from './plan';
 import { runPlan, type SymbolOutcome } from './runner';
 import { bootstrapProgress } from './progress';
+import { storeColumnWriter, threadedColumnWriter } from './column-writer';
+
+/** The writer thread waits this long for the live collector's flush to release the write lock. */
+const WRITER_BUSY_TIMEOUT_MS = 10_000;
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -60,9 +64,11 @@ export async function runBootstrap(config: CollectorConfig, opts: BootstrapOptio
     if (opts.dryRun || !built.chain) return { plan, outcomes: [], bars: 0, seconds: 0 };
     const progress = bootstrapProgress(plan, { tty: opts.tty, logger: opts.logger });
     const started = performance.now();
+    const path = localPath(config.DATABASE_URL);
+    const writer = path && path !== ':memory:' ? threadedColumnWriter(path, { busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS }) : storeColumnWriter(store);
     const outcomes = await runPlan({
       source: built.chain,
-      writer: store,
+      writer,
       specs,
       plan,
       coverage,
@@ -70,7 +76,10 @@ export async function runBootstrap(config: CollectorConfig, opts: BootstrapOptio
       onChunk: (e) => progress.chunk(e),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.maxRowsPerTransaction ? { maxRowsPerTransaction: opts.maxRowsPerTransaction } : {}),
-    }).finally(() => progress.stop());
+    }).finally(async () => {
+      progress.stop();
+      await writer.close();
+    });
     const seconds = (performance.now() - started) / 1_000;
     const bars = outcomes.reduce((n, o) => n + o.bars, 0);
     opts.out.write(describeOutcomes(outcomes, bars, seconds));
@@ -120,6 +129,10 @@ function describeOutcomes(outcomes: readonly SymbolOutcome[], bars: number, seco
   const lines = [`bootstrap: ${bars.toLocaleString('en-US')} bars in ${seconds.toFixed(1)} s (${Math.round(bars / Math.max(seconds, 0.001)).toLocaleString('en-US')} bars/s)`];
   for (const o of outcomes) {
     if (o.failed) lines.push(`  ${o.symbol}: stopped after ${o.done}/${o.tasks} requests: ${o.failed.code}: ${o.failed.detail}`);
+    if (o.rejects > 0 || o.filled > 0) {
+      const reasons = Object.entries(o.reasons).map(([reason, n]) => `${reason} ${n}`);
+      lines.push(`  ${o.symbol}: ${[...reasons, ...(o.filled > 0 ? [`${o.filled} in-session minutes filled flat`] : [])].join(', ')}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

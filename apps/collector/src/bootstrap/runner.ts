@@ -1,19 +1,17 @@
-import { INTERVAL_MS, type Bar, type ProviderName, type SymbolSpec } from '@marketpipe/core';
+import { INTERVAL_MS, SpikeGuard, type Bar, type ProviderName, type Reject, type SymbolSpec } from '@marketpipe/core';
 import type { ChainResult } from '../providers/chain';
 import type { FetchRange } from '../providers/types';
 import type { FetchPurpose } from '../ports';
 import type { Checkpoint } from '../history/checkpoints';
+import { toColumns } from '../history/bar-columns';
 import { mapBounded } from '../concurrency';
+import { MAX_FILL_BARS, screenBars } from '../ingest';
+import type { ColumnWriter } from './column-writer';
 import type { BootstrapPlan, BootstrapTask } from './plan';
 
 /** The part of the provider chain a bootstrap uses: one named provider per request. */
 export interface HistorySource {
   fetch(spec: SymbolSpec, range: FetchRange, opts: { purpose: FetchPurpose; only: ProviderName; signal?: AbortSignal }): Promise<ChainResult>;
-}
-
-export interface HistoryWriter {
-  /** bars and the checkpoint they complete, in one transaction */
-  write(rows: readonly Bar[], checkpoint?: Checkpoint): Promise<void>;
 }
 
 export interface ChunkEvent {
@@ -33,13 +31,17 @@ export interface SymbolOutcome {
   done: number;
   bars: number;
   rejects: number;
+  /** rejects by reason: validation (the provider chain) and the spike guard */
+  reasons: Partial<Record<string, number>>;
+  /** flat bars the gap policy added (in-session minutes a provider left out) */
+  filled: number;
   /** why the symbol stopped early (its later chunks would not extend its coverage) */
   failed?: { code: string; detail: string };
 }
 
 export interface RunnerDeps {
   source: HistorySource;
-  writer: HistoryWriter;
+  writer: Pick<ColumnWriter, 'write'>;
   specs: readonly SymbolSpec[];
   plan: BootstrapPlan;
   coverage: readonly Checkpoint[];
@@ -52,14 +54,18 @@ export interface RunnerDeps {
   maxAttempts?: number;
   /** bars per write transaction: a long one would hold the database's write lock from the live flush */
   maxRowsPerTransaction?: number;
+  /** in-session gaps up to this many bars are filled, as live (default MAX_FILL_BARS) */
+  maxFillBars?: number;
 }
 
 /**
  * Runs a plan: per symbol its requests in order, each answer's bars written in the same
  * transaction as the checkpoint that says the request is done, so a kill at any point loses at
- * most the request in flight and a restart plans only what is not covered. A spent quota waits
- * for its window (the bootstrap may take hours on free tiers); other failures retry with
- * backoff, then stop that symbol.
+ * most the requests in flight and a restart plans only what is not covered. Bars pass the same
+ * acceptance as live ones (screenBars: spike guard, in-session gap filling). A symbol's next
+ * request goes out while its previous answer is being written (one write in flight a symbol).
+ * A spent quota waits for its window (the bootstrap may take hours on free tiers); other
+ * failures retry with backoff, then stop that symbol.
  */
 export async function runPlan(deps: RunnerDeps): Promise<SymbolOutcome[]> {
   const now = deps.wallNow ?? Date.now;
@@ -68,27 +74,80 @@ export async function runPlan(deps: RunnerDeps): Promise<SymbolOutcome[]> {
   const entries = [...deps.plan.tasks].filter(([, tasks]) => tasks.length > 0);
   const outcomes: SymbolOutcome[] = [];
   await mapBounded(entries, deps.concurrency, async ([symbol, tasks]) => {
-    const outcome: SymbolOutcome = { symbol, tasks: tasks.length, done: 0, bars: 0, rejects: 0 };
+    const outcome: SymbolOutcome = { symbol, tasks: tasks.length, done: 0, bars: 0, rejects: 0, reasons: {}, filled: 0 };
     outcomes.push(outcome);
-    for (const task of tasks) {
-      if (deps.signal?.aborted) return;
-      const started = performance.now();
-      const answer = await fetchWithRetries(deps, bySymbol.get(symbol)!, task);
-      if ('failed' in answer) {
-        if (answer.failed) outcome.failed = answer.failed;
-        return;
+    const spec = bySymbol.get(symbol)!;
+    const screen = new ChunkScreen(spec, deps.maxFillBars ?? MAX_FILL_BARS);
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      for (const task of tasks) {
+        if (deps.signal?.aborted) break;
+        const started = performance.now();
+        const answer = await fetchWithRetries(deps, spec, task);
+        if ('failed' in answer) {
+          if (answer.failed) outcome.failed = answer.failed;
+          break;
+        }
+        let rejects = answer.result.rejects.length;
+        for (const r of answer.result.rejects) count(outcome, r);
+        const bars = screen.accept(task, answer.result.bars, (r) => {
+          rejects++;
+          count(outcome, r);
+        });
+        const key = `${symbol}\u0000${task.interval}`;
+        const checkpoint = extend(covered.get(key), task, answer.result.provider, bars.length, now());
+        if (checkpoint) covered.set(key, checkpoint);
+        // One write in flight: this chunk waits for the previous one, the next request does not.
+        await writing;
+        writing = writeInSlices(deps, symbol, task, bars, checkpoint).then(() => {
+          outcome.done++;
+          outcome.bars += bars.length;
+          outcome.filled += bars.reduce((n, b) => n + (b.filled ? 1 : 0), 0);
+          deps.onChunk?.({ task, bars: bars.length, rejects, ms: performance.now() - started, done: outcome.done, total: outcome.tasks, symbolBars: outcome.bars });
+        });
+        // Awaited before the next write; a failure meanwhile is not unhandled.
+        writing.catch(() => undefined);
       }
-      const key = `${symbol}\u0000${task.interval}`;
-      const checkpoint = extend(covered.get(key), task, answer.result, now());
-      await writeInSlices(deps, answer.result.bars, checkpoint);
-      if (checkpoint) covered.set(key, checkpoint);
-      outcome.done++;
-      outcome.bars += answer.result.bars.length;
-      outcome.rejects += answer.result.rejects.length;
-      deps.onChunk?.({ task, bars: answer.result.bars.length, rejects: answer.result.rejects.length, ms: performance.now() - started, done: outcome.done, total: outcome.tasks, symbolBars: outcome.bars });
+      await writing;
+    } catch (error) {
+      outcome.failed = { code: (error as { code?: string }).code ?? 'write_failed', detail: error instanceof Error ? error.message : String(error) };
     }
   });
   return outcomes;
+}
+
+function count(outcome: SymbolOutcome, r: Reject): void {
+  outcome.rejects++;
+  outcome.reasons[r.reason] = (outcome.reasons[r.reason] ?? 0) + 1;
+}
+
+/**
+ * The live acceptance rules over one symbol's chunks. A chunk that continues the previous one
+ * (the usual order, oldest first) is judged against the bars before it, as live polls are; a
+ * chunk that does not (walked newest first below held coverage) starts a fresh guard and fills
+ * no gap before its first bar.
+ */
+class ChunkScreen {
+  #guard = new SpikeGuard();
+  #last: Bar | null = null;
+  #nextFrom = Number.NaN;
+
+  constructor(
+    private readonly spec: SymbolSpec,
+    private readonly maxFillBars: number,
+  ) {}
+
+  accept(task: BootstrapTask, bars: readonly Bar[], onSpike: (r: Reject) => void): Bar[] {
+    if (task.from !== this.#nextFrom) {
+      this.#guard = new SpikeGuard();
+      this.#last = null;
+    }
+    this.#nextFrom = task.to + INTERVAL_MS[task.interval];
+    const cursor = { spec: this.spec, lastFinal: this.#last, lastFinalTs: this.#last?.ts ?? Number.NEGATIVE_INFINITY };
+    const screened = screenBars(this.#guard, cursor, bars, task.to, this.maxFillBars, onSpike);
+    this.#last = screened.at(-1) ?? this.#last;
+    return screened;
+  }
 }
 
 type Answer = { result: ChainResult & { provider: ProviderName } } | { failed: SymbolOutcome['failed'] | null };
@@ -112,23 +171,22 @@ async function fetchWithRetries(deps: RunnerDeps, spec: SymbolSpec, task: Bootst
 }
 
 /** The symbol's coverage after `task`: extended when adjacent; a detached range is left unrecorded (a rerun fetches it again). */
-function extend(cur: Checkpoint | undefined, task: BootstrapTask, result: ChainResult & { provider: ProviderName }, at: number): Checkpoint | undefined {
+function extend(cur: Checkpoint | undefined, task: BootstrapTask, provider: ProviderName, bars: number, at: number): Checkpoint | undefined {
   const step = INTERVAL_MS[task.interval];
-  const bars = result.bars.length;
-  if (!cur) return { symbol: task.symbol, interval: task.interval, from: task.from, to: task.to, source: result.provider, bars, requests: 1, updatedAt: at };
+  if (!cur) return { symbol: task.symbol, interval: task.interval, from: task.from, to: task.to, source: provider, bars, requests: 1, updatedAt: at };
   if (task.from > cur.to + step || task.to < cur.from - step) return undefined;
-  return { ...cur, from: Math.min(cur.from, task.from), to: Math.max(cur.to, task.to), source: result.provider, bars: cur.bars + bars, requests: cur.requests + 1, updatedAt: at };
+  return { ...cur, from: Math.min(cur.from, task.from), to: Math.max(cur.to, task.to), source: provider, bars: cur.bars + bars, requests: cur.requests + 1, updatedAt: at };
 }
 
-/** Bars in slices of at most maxRowsPerTransaction, the checkpoint with the last slice. */
-async function writeInSlices(deps: RunnerDeps, bars: readonly Bar[], checkpoint: Checkpoint | undefined): Promise<void> {
+/** Bars as columns in slices of at most maxRowsPerTransaction, the checkpoint with the last slice. */
+async function writeInSlices(deps: RunnerDeps, symbol: string, task: BootstrapTask, bars: readonly Bar[], checkpoint: Checkpoint | undefined): Promise<void> {
   const size = deps.maxRowsPerTransaction ?? Number.POSITIVE_INFINITY;
   let at = 0;
   while (bars.length - at > size) {
-    await deps.writer.write(bars.slice(at, at + size));
+    await deps.writer.write(toColumns(bars.slice(at, at + size), symbol, task.interval));
     at += size;
   }
-  await deps.writer.write(at === 0 ? bars : bars.slice(at), checkpoint);
+  await deps.writer.write(toColumns(at === 0 ? bars : bars.slice(at), symbol, task.interval), checkpoint);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -69,7 +69,7 @@ async function connect(opts: HistoryStoreOptions): Promise<Client> {
 }
 
 /** The file path of a local `file:` URL, or null for a remote. */
-function localPath(url: string): string | null {
+export function localPath(url: string): string | null {
   return url.startsWith('file:') ? (url.slice('file:'.length).split('?')[0] ?? null) : null;
 }
 

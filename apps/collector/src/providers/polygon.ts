@@ -4,12 +4,13 @@ import { keepInRange, makeBar, type BarContext } from './bars';
 import { HttpFetcher, type HttpFetcherOptions } from './http-fetcher';
 import { ProviderError, wrongInterval, type FetchRange, type FetchResult } from './types';
 
-/** Index aggregates carry only o/h/l/c/t, so volume is optional (read as 0). */
+/**
+ * The envelope is checked by schema; `results` (up to 50,000 rows an answer) row by row in
+ * `aggRow`, without the per-row copies a schema would make: a bootstrap parses millions.
+ */
 const AggsSchema = z.object({
   status: z.string(),
-  results: z
-    .array(z.object({ o: z.number(), h: z.number(), l: z.number(), c: z.number(), v: z.number().optional(), t: z.number() }))
-    .optional(),
+  results: z.array(z.unknown()).optional(),
   message: z.string().optional(),
   error: z.string().optional(),
   /** present when the range held more than one answer's worth (`limit`) */
@@ -18,6 +19,17 @@ const AggsSchema = z.object({
 
 /** "DELAYED" is the free tier's normal answer; anything else but "OK" is a refusal. */
 const GOOD_STATUS = new Set(['OK', 'DELAYED']);
+
+/** One aggregate: o/h/l/c/t numbers; index aggregates carry no volume (read as 0). */
+function aggRow(row: unknown, i: number, ctx: BarContext): Bar {
+  const r = (typeof row === 'object' && row !== null ? row : {}) as Record<string, unknown>;
+  const { o, h, l, c, v, t } = r;
+  if (typeof o !== 'number' || typeof h !== 'number' || typeof l !== 'number' || typeof c !== 'number' || typeof t !== 'number' || (v !== undefined && typeof v !== 'number')) {
+    const field = (['o', 'h', 'l', 'c', 't'] as const).find((k) => typeof r[k] !== 'number') ?? 'v';
+    throw new ProviderError('parse_error', 'polygon', `unexpected aggs payload: results[${i}].${field} is ${JSON.stringify(r[field]) ?? 'missing'}, expected a number`);
+  }
+  return makeBar(ctx, t, { open: o, high: h, low: l, close: c, volume: v ?? 0 });
+}
 
 /** Parses /v2/aggs: `t` is ms at window start; an empty window has no `results` key; `next` is the next page's URL. */
 export function parsePolygonAggs(body: unknown, ctx: BarContext): FetchResult & { next?: string } {
@@ -30,9 +42,10 @@ export function parsePolygonAggs(body: unknown, ctx: BarContext): FetchResult & 
     throw new ProviderError(code, 'polygon', `${status}: ${text}`);
   }
   const rows = results ?? [];
+  const bars = new Array<Bar>(rows.length);
+  for (let i = 0; i < rows.length; i++) bars[i] = aggRow(rows[i], i, ctx);
   // Aggregates declare no resolution; bars whole days apart, every one of them, are daily ones.
-  if (rows.length >= 2 && rows.every((r, i) => i === 0 || (r.t - rows[i - 1]!.t) % DAY === 0)) throw wrongInterval('polygon', '1d');
-  const bars = rows.map((r) => makeBar(ctx, r.t, { open: r.o, high: r.h, low: r.l, close: r.c, volume: r.v ?? 0 }));
+  if (bars.length >= 2 && bars.every((b, i) => i === 0 || (b.ts - bars[i - 1]!.ts) % DAY === 0)) throw wrongInterval('polygon', '1d');
   return { bars, rejects: [], ...(next_url ? { next: next_url } : {}) };
 }
 
