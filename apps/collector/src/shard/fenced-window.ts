@@ -42,7 +42,8 @@ export interface FencedWindowDeps {
  * signal, state, seen) go to Redis as one Lua script, which writes a symbol's part only if the
  * symbol's lease still holds this process's token — one command per cycle, whatever the number
  * of symbols (a per-symbol script would cost a command per symbol per second on a per-command
- * bill). The heartbeat and the symbol specs belong to no symbol and are written as before.
+ * bill). The heartbeat goes in the same script, listing only the symbols still held; the symbol
+ * specs belong to no symbol and are written as before.
  */
 export class FencedWindow implements HotWindow {
   constructor(private readonly deps: FencedWindowDeps) {}
@@ -50,8 +51,13 @@ export class FencedWindow implements HotWindow {
   async writeCycle(w: CycleWrite): Promise<void> {
     const { client, keys, shardKeys, token, collectorId, windowBars } = this.deps;
     const shares = this.#split(w);
-    const scriptKeys: string[] = [shardKeys.writer, shardKeys.handovers];
-    const args: (string | Buffer)[] = [token, collectorId, String(windowBars), String(shares.size)];
+    const hb = w.heartbeat;
+    // The heartbeat's JSON around its symbols array, which the script fills with the symbols still held.
+    const empty = hb ? encodeHeartbeat({ ...hb.value, symbols: [] }) : '';
+    const cut = empty.lastIndexOf('[]');
+    const [before, after] = [empty.slice(0, cut), empty.slice(cut + 2)];
+    const scriptKeys: string[] = [shardKeys.writer, shardKeys.handovers, keys.heartbeat(hb?.collectorId ?? collectorId)];
+    const args: (string | Buffer)[] = [token, collectorId, String(windowBars), String(shares.size), hb ? `${before}[` : '', `]${after}`, String(hb?.ttlSeconds ?? 0), String(hb?.value.symbols.length ?? 0)];
     for (const [symbol, share] of shares) {
       const bars = [...share.bars];
       scriptKeys.push(shardKeys.lease(symbol));
@@ -61,11 +67,14 @@ export class FencedWindow implements HotWindow {
       for (const [, v] of share.hashes) args.push(v);
       for (const [, flat] of bars) args.push(String(flat.length / 2), ...flat);
     }
+    for (const symbol of hb?.value.symbols ?? []) {
+      scriptKeys.push(shardKeys.lease(symbol));
+      args.push(JSON.stringify(symbol));
+    }
     const send = () => {
       const multi = client.multi();
       multi.evalSha(FENCED_CYCLE.sha, { keys: scriptKeys, arguments: args });
       if (w.specs) multi.set(keys.symbols, JSON.stringify(w.specs));
-      if (w.heartbeat) multi.set(keys.heartbeat(w.heartbeat.collectorId), encodeHeartbeat(w.heartbeat.value), { expiration: { type: 'EX', value: w.heartbeat.ttlSeconds } });
       return multi.execAsPipeline();
     };
     this.deps.inner.roundTrips++;

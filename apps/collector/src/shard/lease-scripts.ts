@@ -46,18 +46,23 @@ return out
 /**
  * The fenced write of a cycle: each symbol's part is written only if the symbol's lease still
  * holds the writer's token, checked in the same atomic step as the writes, so a collector that
- * was paused or cut off past its lease cannot overwrite its successor. A change of writer is
- * logged (the handover list, last 1,000 entries: "symbol from to ms") for operators.
- * KEYS: writer hash, handover list, then per symbol: its lease, the hashes to set its field in,
- * its bar sorted sets. ARGV: token, writer id, window bars, symbol count, then per symbol: the
+ * was paused or cut off past its lease cannot overwrite its successor. The heartbeat is written
+ * here too, listing only the symbols whose lease is the writer's at this instant (a collector
+ * waking from a pause must not claim what it lost). A change of writer is logged (the handover
+ * list, last 1,000 entries: "symbol from to ms") for operators.
+ * KEYS: writer hash, handover list, heartbeat key, then per symbol: its lease, the hashes to set
+ * its field in, its bar sorted sets; then the leases of the heartbeat's symbols.
+ * ARGV: token, writer id, window bars, symbol count, heartbeat JSON up to its symbols array and
+ * after it ('' = no heartbeat), heartbeat TTL (s), heartbeat symbol count; then per symbol: the
  * symbol, its key count, its hash count, one value per hash, then per sorted set its bar count
- * and (ts, bar) pairs. Returns the symbols refused (their lease is not the writer's).
+ * and (ts, bar) pairs; then the heartbeat's symbols as JSON strings.
+ * Returns the symbols refused (their lease is not the writer's).
  */
 export const FENCED_CYCLE_LUA = `
 local token, writer, window, n = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local t = redis.call('TIME')
 local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local k, a = 3, 5
+local k, a = 4, 9
 local refused = {}
 for _ = 1, n do
   local symbol, nkeys, hashes = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
@@ -91,6 +96,13 @@ for _ = 1, n do
   end
 end
 redis.call('LTRIM', KEYS[2], -1000, -1)
+if ARGV[5] ~= '' then
+  local held = {}
+  for i = 1, tonumber(ARGV[8]) do
+    if redis.call('GET', KEYS[k + i - 1]) == token then held[#held + 1] = ARGV[a + i - 1] end
+  end
+  redis.call('SET', KEYS[3], ARGV[5] .. table.concat(held, ',') .. ARGV[6], 'EX', ARGV[7])
+end
 return refused
 `;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SYMBOL_SPECS, decodeBar, redisKeys, type Bar, type SymbolSpec } from '@marketpipe/core';
+import { DEFAULT_SYMBOL_SPECS, decodeBar, decodeHeartbeat, redisKeys, type Bar, type SymbolSpec } from '@marketpipe/core';
 import { eventually, startPrivateRedis, type PrivateRedis } from '@marketpipe/testkit';
 import { createBinaryRedisClient, type BinaryRedisClient } from '../../src/redis/client';
 import { RedisBarWindow } from '../../src/redis/redis-bar-window';
@@ -107,6 +107,20 @@ describe('FencedWindow', () => {
     expect(Object.keys(forming).sort()).toEqual(symbols.filter((s) => s !== 'M7' && s !== 'M31').sort());
     expect(await client.zCard(keys.bars('M7'))).toBe(0);
     expect(await client.zCard(keys.bars('M8'))).toBe(1);
+  });
+
+  it('writes the heartbeat in the same step, listing only the symbols whose lease is still its own', async () => {
+    const prefix = `t${randomUUID().slice(0, 8)}:`;
+    const keys = redisKeys(prefix);
+    const sk = shardKeys(prefix);
+    const w = new FencedWindow({ client, keys, shardKeys: sk, inner: new RedisBarWindow(client, keys), token: 'A:1', collectorId: 'A', windowBars: 100, onFenced: () => undefined });
+    await client.set(sk.lease('HELD'), 'A:1');
+    await client.set(sk.lease('LOST'), 'B:1');
+    const write = cycleWrite('HELD', Math.floor(Date.now() / MINUTE) * MINUTE, 1);
+    write.heartbeat = { collectorId: 'A', ttlSeconds: 10, value: { at: 123, cycle: 7, version: '0.1.0', symbols: ['HELD', 'LOST', 'GONE'] } };
+    await w.writeCycle(write);
+    expect(decodeHeartbeat(String(await client.get(keys.heartbeat('A'))))).toEqual({ at: 123, cycle: 7, version: '0.1.0', symbols: ['HELD'] });
+    expect(await client.ttl(keys.heartbeat('A'))).toBeGreaterThan(8);
   });
 
   it('loads its script again after Redis forgot it (SCRIPT FLUSH, as after a restart)', async () => {

@@ -44,7 +44,10 @@ describe('collectors sharing symbols by leases', () => {
       COLLECTOR_ID: id,
       LOG_LEVEL: 'info',
     });
-    const procs = new Map<string, CollectorProcess>(IDS.map((id) => [id, new CollectorProcess(env(id))]));
+    // The first one creates the database (its migrations); the others join it running.
+    const procs = new Map<string, CollectorProcess>([['a', new CollectorProcess(env('a'))]]);
+    await procs.get('a')!.waitForLog('collector started', 60_000);
+    for (const id of ['b', 'c']) procs.set(id, new CollectorProcess(env(id)));
     // a heartbeat is rewritten every cycle (1 s): one older than two cycles is a collector gone
     const watch = await observer(redis.url, prefix, IDS, 2_000);
     const balanced = async (ids: readonly string[]) =>
@@ -124,7 +127,7 @@ describe('collectors sharing symbols by leases', () => {
       expect(history.holes).toEqual([]);
       for (const symbol of symbols) expect(history.lastTs.get(symbol), symbol).toBeGreaterThanOrEqual(boundary - MINUTE);
     } catch (error) {
-      for (const [id, p] of procs) console.log(`[shard] ${id}:\n${p.output.split('\n').slice(-15).join('\n')}`);
+      for (const [id, p] of procs) console.log(`[shard] ${id}:\n${p.output.split('\n').filter((l) => /error|shard|exit/i.test(l)).slice(-25).join('\n')}`);
       throw error;
     } finally {
       sampling = false;
