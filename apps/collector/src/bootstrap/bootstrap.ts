@@ -1,4 +1,4 @@
-import { floorTo, systemClock, type ProviderName } from '@marketpipe/core';
+import { INTERVAL_MS, floorTo, systemClock, type ProviderName } from '@marketpipe/core';
 import type { CollectorConfig } from '../config';
 import type { Logger } from '../logger';
 import { CollectorMetrics } from '../metrics';
@@ -17,6 +17,9 @@ const WRITER_BUSY_TIMEOUT_MS = 10_000;
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+
+/** Stored bars a resumed symbol's spike guard is warmed with (its ATR period is 14). */
+const SEED_BARS = 50;
 
 export interface BootstrapOptions {
   logger: Logger;
@@ -53,7 +56,8 @@ export async function runBootstrap(config: CollectorConfig, opts: BootstrapOptio
   const specs = loadSymbolSpecs(config.SYMBOLS, config.SYMBOLS_FILE);
   const store = await LibsqlHistoryStore.open({ url: config.DATABASE_URL, ...(config.DATABASE_AUTH_TOKEN ? { authToken: config.DATABASE_AUTH_TOKEN } : {}) });
   const metrics = new CollectorMetrics();
-  const built = await buildSources({ config, specs, clock: systemClock, logger: opts.logger, metrics, redisUrl: config.REDIS_URL });
+  // History pages are large: their requests get HISTORY_TIMEOUT_MS, not the live poll's deadline.
+  const built = await buildSources({ config: { ...config, PROVIDER_TIMEOUT_MS: config.HISTORY_TIMEOUT_MS }, specs, clock: systemClock, logger: opts.logger, metrics, redisUrl: config.REDIS_URL });
   try {
     const now = Date.now();
     const to = opts.until === undefined ? floorTo(now, MINUTE) - MINUTE : floorTo(opts.until, MINUTE);
@@ -73,6 +77,8 @@ export async function runBootstrap(config: CollectorConfig, opts: BootstrapOptio
       plan,
       coverage,
       concurrency: opts.concurrency ?? config.FETCH_CONCURRENCY,
+      // Back far enough to reach over a weekend's closed market.
+      storedBefore: async (symbol, interval, before) => (await store.range(symbol, before - Math.max(3 * DAY, SEED_BARS * INTERVAL_MS[interval]), before - 1, interval)).slice(-SEED_BARS),
       onChunk: (e) => progress.chunk(e),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.maxRowsPerTransaction ? { maxRowsPerTransaction: opts.maxRowsPerTransaction } : {}),

@@ -1,4 +1,4 @@
-import { INTERVAL_MS, SpikeGuard, type Bar, type ProviderName, type Reject, type SymbolSpec } from '@marketpipe/core';
+import { INTERVAL_MS, SpikeGuard, isMarketOpen, type Bar, type Interval, type ProviderName, type Reject, type SymbolSpec } from '@marketpipe/core';
 import type { ChainResult } from '../providers/chain';
 import type { FetchRange } from '../providers/types';
 import type { FetchPurpose } from '../ports';
@@ -56,6 +56,11 @@ export interface RunnerDeps {
   maxRowsPerTransaction?: number;
   /** in-session gaps up to this many bars are filled, as live (default MAX_FILL_BARS) */
   maxFillBars?: number;
+  /**
+   * Stored bars just before `before` (oldest first): a symbol whose first request continues its
+   * stored coverage (a resumed bootstrap) is judged against them, as an uninterrupted run is.
+   */
+  storedBefore?: (symbol: string, interval: Interval, before: number) => Promise<Bar[]>;
 }
 
 /**
@@ -80,6 +85,11 @@ export async function runPlan(deps: RunnerDeps): Promise<SymbolOutcome[]> {
     const screen = new ChunkScreen(spec, deps.maxFillBars ?? MAX_FILL_BARS);
     let writing: Promise<void> = Promise.resolve();
     try {
+      const first = tasks[0]!;
+      const held = covered.get(`${symbol}\u0000${first.interval}`);
+      if (deps.storedBefore && held && first.from === held.to + INTERVAL_MS[first.interval]) {
+        screen.seed(first.from, await deps.storedBefore(symbol, first.interval, first.from));
+      }
       for (const task of tasks) {
         if (deps.signal?.aborted) break;
         const started = performance.now();
@@ -90,13 +100,14 @@ export async function runPlan(deps: RunnerDeps): Promise<SymbolOutcome[]> {
         }
         let rejects = answer.result.rejects.length;
         for (const r of answer.result.rejects) count(outcome, r);
-        const bars = screen.accept(task, answer.result.bars, (r) => {
+        const { bars, unsettled } = screen.accept(task, answer.result.bars, (r) => {
           rejects++;
           count(outcome, r);
         });
         const key = `${symbol}\u0000${task.interval}`;
-        const checkpoint = extend(covered.get(key), task, answer.result.provider, bars.length, now());
-        if (checkpoint) covered.set(key, checkpoint);
+        const extended = extend(covered.get(key), task, answer.result.provider, bars.length, now());
+        if (extended) covered.set(key, extended);
+        const checkpoint = settledPart(extended, task, unsettled);
         // One write in flight: this chunk waits for the previous one, the next request does not.
         await writing;
         writing = writeInSlices(deps, symbol, task, bars, checkpoint).then(() => {
@@ -126,28 +137,68 @@ function count(outcome: SymbolOutcome, r: Reject): void {
  * (the usual order, oldest first) is judged against the bars before it, as live polls are; a
  * chunk that does not (walked newest first below held coverage) starts a fresh guard and fills
  * no gap before its first bar.
+ *
+ * `unsettled` is the chunk's first minute whose bar the next chunk may still write: a spike
+ * suspect the guard holds for confirmation, or the in-session minutes after the last bar that
+ * the next chunk's first bar would fill flat. The checkpoint must end before it (settledPart):
+ * a run stopped between the two chunks then asks for that minute again instead of losing it.
  */
 class ChunkScreen {
   #guard = new SpikeGuard();
   #last: Bar | null = null;
   #nextFrom = Number.NaN;
+  #suspect = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly spec: SymbolSpec,
     private readonly maxFillBars: number,
   ) {}
 
-  accept(task: BootstrapTask, bars: readonly Bar[], onSpike: (r: Reject) => void): Bar[] {
+  /** Stored bars before `from` (a resumed run): the guard and the gap filling continue from them. */
+  seed(from: number, stored: readonly Bar[]): void {
+    for (const bar of stored) this.#guard.offer(bar);
+    this.#last = stored.at(-1) ?? null;
+    this.#nextFrom = from;
+  }
+
+  accept(task: BootstrapTask, bars: readonly Bar[], onSpike: (r: Reject) => void): { bars: Bar[]; unsettled: number | null } {
     if (task.from !== this.#nextFrom) {
       this.#guard = new SpikeGuard();
       this.#last = null;
+      this.#suspect = Number.NEGATIVE_INFINITY;
     }
     this.#nextFrom = task.to + INTERVAL_MS[task.interval];
     const cursor = { spec: this.spec, lastFinal: this.#last, lastFinalTs: this.#last?.ts ?? Number.NEGATIVE_INFINITY };
-    const screened = screenBars(this.#guard, cursor, bars, task.to, this.maxFillBars, onSpike);
+    const screened = screenBars(this.#guard, cursor, bars, task.to, this.maxFillBars, (r) => {
+      if (r.reason === 'spike_suspect' && r.ts !== undefined) this.#suspect = Math.max(this.#suspect, r.ts);
+      onSpike(r);
+    });
     this.#last = screened.at(-1) ?? this.#last;
-    return screened;
+    const lastTs = this.#last?.ts ?? Number.NEGATIVE_INFINITY;
+    // A suspect after the last accepted bar is still pending: neither released nor dropped.
+    if (this.#suspect > lastTs) return { bars: screened, unsettled: this.#suspect };
+    return { bars: screened, unsettled: this.#last ? this.#fillableTail(this.#last, task.to) : null };
   }
+
+  /** The first missing in-session minute after `last` when the next bar could still fill the tail flat. */
+  #fillableTail(last: Bar, to: number): number | null {
+    const step = INTERVAL_MS[last.interval];
+    let first: number | null = null;
+    let missing = 0;
+    for (let ts = last.ts + step; ts <= to; ts += step) {
+      if (!isMarketOpen(this.spec.session, ts)) continue;
+      first ??= ts;
+      if (++missing > this.maxFillBars) return null;
+    }
+    return first;
+  }
+}
+
+/** The checkpoint to store with a chunk: what is settled of it (see ChunkScreen), or nothing when none is. */
+function settledPart(cp: Checkpoint | undefined, task: BootstrapTask, unsettled: number | null): Checkpoint | undefined {
+  if (!cp || unsettled === null || cp.to !== task.to) return cp;
+  const to = Math.min(cp.to, unsettled - INTERVAL_MS[task.interval]);
+  return to < cp.from ? undefined : { ...cp, to };
 }
 
 type Answer = { result: ChainResult & { provider: ProviderName } } | { failed: SymbolOutcome['failed'] | null };

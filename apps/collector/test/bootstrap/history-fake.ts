@@ -137,9 +137,11 @@ function twelveData(url: URL, cache: PageCache, edit: BarEdit | undefined): Arra
 
 /**
  * `delayMs` holds every answer that long (a slow provider, so a test can kill a bootstrap
- * mid-way); `edit` changes or removes single bars (a spike, a hole).
+ * mid-way); `hold` never answers the requests it picks (by path and arrival index), so a test
+ * can stop a bootstrap exactly between two requests; `edit` changes or removes single bars (a
+ * spike, a hole).
  */
-export async function startHistoryFake(opts: { delayMs?: number; edit?: BarEdit } = {}): Promise<HistoryFake> {
+export async function startHistoryFake(opts: { delayMs?: number; edit?: BarEdit; hold?: (path: string, index: number) => boolean } = {}): Promise<HistoryFake> {
   const requests: string[] = [];
   const cache = new PageCache();
   let base = '';
@@ -148,6 +150,7 @@ export async function startHistoryFake(opts: { delayMs?: number; edit?: BarEdit 
     url.searchParams.delete('apiKey');
     url.searchParams.delete('apikey');
     requests.push(url.pathname + url.search);
+    if (opts.hold?.(url.pathname + url.search, requests.length - 1)) return;
     const parts = url.pathname.startsWith('/v2/aggs')
       ? polygon(url, base, cache, opts.edit)
       : url.pathname === '/time_series'
