@@ -64,6 +64,8 @@ export const ConfigSchema = z.object({
   POLYGON_API_KEY: optionalKey,
   /** a provider request slower than this is failed over (the loop ticks every second) */
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(4_000),
+  /** a bootstrap's or `marketpipe fetch`'s history request (pages of up to 50,000 bars, several MB) may take this long */
+  HISTORY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** consecutive failures that open a provider's circuit breaker */
   BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
   /** first half-open probe after this long; later ones back off exponentially */

@@ -71,7 +71,7 @@ export async function fetchCommand(argv: string[], env: Record<string, string | 
   // --provider stands in for PROVIDERS; a bad value elsewhere in the environment is named by its variable
   const config = loadConfig({ ...env, PROVIDERS: provider });
   const fetcher: BarFetcher | undefined =
-    provider === 'sim' ? new SimFetcher({ seed: config.SIM_SEED, clock: systemClock }) : createFetchers(config)[0];
+    provider === 'sim' ? new SimFetcher({ seed: config.SIM_SEED, clock: systemClock }) : createFetchers({ ...config, PROVIDER_TIMEOUT_MS: config.HISTORY_TIMEOUT_MS })[0];
   if (!fetcher) {
     io.stderr.write(`--provider: ${provider} needs its key: set ${provider.toUpperCase()}_API_KEY\n`);
     return 2;
