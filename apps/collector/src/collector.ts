@@ -13,6 +13,7 @@ import { Orchestrator, type CycleReport } from './orchestrator';
 import { FeatureStage, type WarmReport } from './features/feature-stage';
 import { TimeframeEngines } from './features/timeframe-stage';
 import { warmTimeframes, withTimeframes } from './features/timeframe-warm';
+import { createRewarm } from './bootstrap/rewarm';
 import { Ticker } from './ticker';
 import { backfill, type BackfillReport } from './backfill';
 import { recoverFromWindow } from './recovery';
@@ -67,6 +68,8 @@ export interface RunningCollector {
   readonly timeframes: TimeframeEngines | undefined;
   readonly timeframesWarm: WarmReport | undefined;
   runCycle(): Promise<CycleReport>;
+  /** rebuilds these symbols' engines from history, one between each two cycles (after the background bootstrap) */
+  rewarm(symbols: readonly string[]): void;
   flush(): Promise<number>;
   ready(): { ready: boolean; reasons: string[] };
   stop(): Promise<void>;
@@ -184,6 +187,9 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   });
   const shard = lease?.coordinate({ target: orchestrator, redisUp: () => replicator.up, ...(analytics ? { analytics: withTimeframes(analytics, timeframes, retentionMs) } : {}) });
   await shard?.start();
+  const rewarm = analytics
+    ? createRewarm({ specs, analytics: withTimeframes(analytics, timeframes, retentionMs), history, logger, collecting: (s) => orchestrator.cursor(s) !== null })
+    : undefined;
   const backfillReport = await backfill(lease ? [] : specs, {
     orchestrator,
     flusher,
@@ -205,6 +211,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   };
   const runCycle = async () => {
     shard?.beforeCycle();
+    await rewarm?.step();
     const report = await orchestrator.runCycle();
     lastCycleAt = Date.now();
     cycle = report.cycle;
@@ -253,6 +260,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     timeframes,
     timeframesWarm,
     runCycle,
+    rewarm: (symbols) => rewarm?.queue(symbols),
     flush: () => history.flush(),
     ready: () => ready(),
     stop: () =>

@@ -14,6 +14,10 @@ export async function runCollector(env: Record<string, string | undefined>): Pro
   const collector = await startCollector(config, { logger });
   // The start-up catch-up has fetched BACKFILL_HOURS; the rest of the window fills behind the live loop.
   const background = config.BOOTSTRAP_ON_RUN ? startBackgroundBootstrap(env, logger, { until: Date.now() - config.BACKFILL_HOURS * 3_600_000 }) : null;
+  // The engines were warmed from BACKFILL_HOURS: rebuilt from the fuller history, one symbol between each two cycles.
+  void background?.done.then((result) => {
+    if (result && result.bars > 0) collector.rewarm(collector.specs.map((s) => s.symbol));
+  });
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals | 'parent_exit') => {
       logger.info({ signal }, 'stopping: finishing the cycle and flushing history');

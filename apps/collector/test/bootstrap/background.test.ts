@@ -3,14 +3,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
+import { createClient, RESP_TYPES } from 'redis';
 import { describe, expect, inject, it } from 'vitest';
 import { eventually } from '@marketpipe/testkit';
+import { decodeValue, type Features } from '@marketpipe/core';
 import { BIN } from '../cli/run-bin';
 
 const HOUR = 3_600_000;
 
 describe('marketpipe run with a short history', () => {
-  it('fills the rest of RETENTION_DAYS in a background worker while the live loop runs', async () => {
+  it('fills the rest of RETENTION_DAYS in a background worker while the live loop runs, then re-warms the engines from it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bootstrap-bg-'));
     const db = join(dir, 'h.db');
     const child = spawn(process.execPath, [BIN, 'run'], {
@@ -36,6 +38,22 @@ describe('marketpipe run with a short history', () => {
     await eventually(() => expect(out).toContain('background bootstrap finished'), { timeoutMs: 45_000 });
     const cycles = (out.match(/"msg":"collector started"/g) ?? []).length;
     expect(cycles).toBe(1);
+    // Warmed at start from one hour, the 1h engine had no RSI (14 bars); rebuilt from two days it has.
+    await eventually(() => expect(out).toContain('engines re-warmed from the bootstrapped history'), { timeoutMs: 15_000 });
+    const redis = createClient({ url: inject('redisUrl') }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+    await redis.connect();
+    try {
+      await eventually(
+        async () => {
+          const raw = await redis.hGet('bootstrap-bg:feat:1h', 'EURUSD');
+          expect(raw).not.toBeNull();
+          expect(decodeValue<Features>(raw!).rsi).toEqual(expect.any(Number));
+        },
+        { timeoutMs: 10_000 },
+      );
+    } finally {
+      await redis.quit();
+    }
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('close', resolve));
 
