@@ -1,17 +1,10 @@
 import { INTERVAL_MS, type Interval, type ProviderName, type SymbolSpec } from '@marketpipe/core';
 import { WINDOW_MS, type QuotaLimit } from '../providers/quota';
+import type { Checkpoint } from '../history/checkpoints';
 import { HISTORY_LIMITS, splitRange, type HistoryTier } from '../providers/history-limits';
 
 /** What a bootstrap already holds for one symbol at one resolution (a backfill_checkpoints row). */
-export interface Coverage {
-  symbol: string;
-  interval: Interval;
-  from: number;
-  to: number;
-  source: string;
-  bars: number;
-  requests: number;
-}
+export type Coverage = Omit<Checkpoint, 'updatedAt'>;
 
 /** One provider request of the plan. */
 export interface BootstrapTask {

@@ -1,20 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchCommand } from '../../src/cli/fetch';
-import { startFakeProviders, type FakeProviders } from '../fakes';
+import { describe, expect, it } from 'vitest';
+import { fetchAgainstFakes } from './fetch-kit';
 
-let fakes: FakeProviders;
-beforeAll(async () => {
-  fakes = await startFakeProviders();
-});
-afterAll(() => fakes.stop());
-
-async function run(args: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
-  const code = await fetchCommand(args, { ...fakes.env, ...env }, io);
-  return { code, stdout, stderr };
-}
+const kit = fetchAgainstFakes();
+const { run } = kit;
 
 describe('marketpipe fetch', () => {
   it('prints one docs/architecture.md §2 bar per line with --json', async () => {
@@ -32,18 +20,18 @@ describe('marketpipe fetch', () => {
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(/^ts \(UTC\)\s+open\s+high\s+low\s+close\s+volume\s+final$/);
     expect(stderr).toBe('');
-    fakes.setFault('yahoo', 'bad_prices', 1);
+    kit.fakes.setFault('yahoo', 'bad_prices', 1);
     const bad = await run(['--provider', 'yahoo', '--symbol', 'EURUSD']);
     expect(bad.stderr).toMatch(/^reject non_finite EURUSD/m);
     expect(bad.stderr).toMatch(/^reject non_positive_price EURUSD/m);
   });
 
   it('exits 1 on a provider failure and 2 on bad usage, keys never printed', async () => {
-    fakes.setFault('twelvedata', 'rate_limit_body', 1);
+    kit.fakes.setFault('twelvedata', 'rate_limit_body', 1);
     const limited = await run(['--provider', 'twelvedata', '--symbol', 'EURUSD']);
     expect(limited.code).toBe(1);
     expect(limited.stderr).toMatch(/^reject rate_limited EURUSD/);
-    expect(limited.stderr).not.toContain(fakes.keys.twelvedata);
+    expect(limited.stderr).not.toContain(kit.fakes.keys.twelvedata);
     expect((await run(['--provider', 'yahoo'])).code).toBe(2);
     expect((await run(['--provider', 'polygon', '--symbol', 'EURUSD'], { POLYGON_API_KEY: '' })).code).toBe(2);
     expect((await run(['--symbol', 'EURUSD', '--bogus'])).code).toBe(2);

@@ -2,26 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_SYMBOL_SPECS } from '@marketpipe/core';
-import { fetchCommand } from '../../src/cli/fetch';
 import { parseTime } from '../../src/cli/usage';
 import { BIN } from '../cli/run-bin';
-import { startFakeProviders, type FakeProviders } from '../fakes';
+import { fetchAgainstFakes } from './fetch-kit';
 
-let fakes: FakeProviders;
-beforeAll(async () => {
-  fakes = await startFakeProviders();
-});
-afterAll(() => fakes.stop());
-
-async function run(args: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
-  const code = await fetchCommand(args, { ...fakes.env, ...env }, io);
-  return { code, stdout, stderr };
-}
+const kit = fetchAgainstFakes();
+const { run } = kit;
 
 describe('marketpipe fetch --from/--to', () => {
   it('reads ISO times and -3d-style offsets', () => {
