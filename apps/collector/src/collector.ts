@@ -188,7 +188,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   const shard = lease?.coordinate({ target: orchestrator, redisUp: () => replicator.up, ...(analytics ? { analytics: withTimeframes(analytics, timeframes, retentionMs) } : {}) });
   await shard?.start();
   const rewarm = analytics
-    ? createRewarm({ specs, analytics: withTimeframes(analytics, timeframes, retentionMs), history, logger, collecting: (s) => orchestrator.cursor(s) !== null })
+    ? createRewarm({ specs, analytics: withTimeframes(analytics, timeframes, retentionMs), history, logger, retentionMs, collecting: (s) => orchestrator.cursor(s) !== null })
     : undefined;
   const backfillReport = await backfill(lease ? [] : specs, {
     orchestrator,
