@@ -1,14 +1,27 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
+import { MsgpackWriter, type SlabAllocator } from './msgpack-writer';
 import type { Bar, Features, Interval, Signal } from './types';
 
 /**
  * msgpack codec shared by the collector (encode) and the API (decode). One Encoder and
  * one Decoder are reused: the one-shot `encode()` allocates per call and is slower than
  * JSON for small objects. Bars are encoded as positional tuples (they are the most numerous
- * value: 5,000 per symbol in the sorted sets).
+ * value: 5,000 per symbol in the sorted sets). Encoding goes through MsgpackWriter (the same
+ * bytes, written into shared slabs) and falls back to the Encoder for what it does not handle.
  */
 const encoder = new Encoder({ ignoreUndefined: true });
 const decoder = new Decoder();
+let writer = new MsgpackWriter();
+
+/**
+ * Where encoded values live from now on: a Node process passes Buffer.allocUnsafeSlow so every
+ * encoded value is already a Buffer (a Redis client sends it without wrapping).
+ */
+export function setCodecSlabAllocator(allocate: SlabAllocator): void {
+  writer = new MsgpackWriter(allocate);
+}
+
+const encode = (value: unknown): Uint8Array => writer.write(value) ?? encoder.encode(value);
 
 type BarTuple = [string, Interval, number, number, number, number, number, number, string, boolean, boolean];
 
@@ -21,6 +34,8 @@ export class CodecError extends Error {
 }
 
 export function encodeBar(bar: Bar): Uint8Array {
+  const written = writer.bar(bar);
+  if (written) return written;
   const tuple: BarTuple = [
     bar.symbol,
     bar.interval,
@@ -34,7 +49,7 @@ export function encodeBar(bar: Bar): Uint8Array {
     bar.final,
     bar.filled,
   ];
-  return encoder.encode(tuple);
+  return encode(tuple);
 }
 
 export function decodeBar(bytes: Uint8Array): Bar {
@@ -45,7 +60,7 @@ export function decodeBar(bytes: Uint8Array): Bar {
 }
 
 export function encodeValue(value: Features | Signal | object): Uint8Array {
-  return encoder.encode(value);
+  return encode(value);
 }
 
 export function decodeValue<T>(bytes: Uint8Array): T {
@@ -56,7 +71,7 @@ export function decodeValue<T>(bytes: Uint8Array): T {
   }
 }
 
-export const encodeFeatures: (f: Features) => Uint8Array = encodeValue;
+export const encodeFeatures = (f: Features): Uint8Array => writer.features(f) ?? encoder.encode(f);
 export const decodeFeatures: (b: Uint8Array) => Features = decodeValue<Features>;
-export const encodeSignal: (s: Signal) => Uint8Array = encodeValue;
+export const encodeSignal = (s: Signal): Uint8Array => writer.signal(s) ?? encoder.encode(s);
 export const decodeSignal: (b: Uint8Array) => Signal = decodeValue<Signal>;
