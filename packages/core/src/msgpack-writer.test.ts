@@ -37,7 +37,7 @@ describe('MsgpackWriter', () => {
     );
   });
 
-  test('values written one after another stay intact (views of one slab, each its own range)', () => {
+  test('values written one after another stay intact (views of shared slabs, each its own range)', () => {
     const writer = new MsgpackWriter();
     const values = Array.from({ length: 20_000 }, (_, i) => ({ symbol: `S${i}`, ts: i * 60_000, close: i / 7, ema: { '9': i, '200': null } }));
     const written = values.map((v) => writer.write(v)!);

@@ -19,7 +19,11 @@ interface EncodedPeriods {
   emaKeyBytes: Uint8Array[];
 }
 
-const SLAB_BYTES = 256 * 1024;
+/**
+ * Small, like Node's Buffer pool: a value kept long after (the latest features of a symbol that
+ * stopped trading) keeps its whole slab alive, so a slab must cost little to keep.
+ */
+const SLAB_BYTES = 8 * 1024;
 /** strings longer than this are encoded each time (keys and symbols are far shorter) */
 const CACHED_STRING_MAX = 64;
 /** the cache is dropped when it grows past this (symbols come and go over months) */
@@ -204,7 +208,8 @@ export class MsgpackWriter {
     if (last && samePeriods(last.periods, p)) return last;
     const start = this.#pos;
     this.#value(p, 2);
-    const bytes = this.#slab.slice(start, this.#pos);
+    // a copy (Buffer slabs: slice() would be a view of bytes about to be overwritten)
+    const bytes = new Uint8Array(this.#slab.subarray(start, this.#pos));
     this.#pos = start;
     const emaKeys = Object.keys(ema);
     const expected = new Set(p.ema.map(String));

@@ -1,13 +1,15 @@
 import type { Bar, Interval, RedisKeys } from '@marketpipe/core';
-import { decodeBar, encodeBar, encodeHeartbeat, encodeSeen } from '@marketpipe/core';
+import { decodeBar, encodeBar, encodeHeartbeat, encodeSeen, setCodecSlabAllocator } from '@marketpipe/core';
 import type { CycleWrite, FinalSpan, HotWindow, IntervalWrite } from '../ports';
 import type { BinaryRedisClient } from './client';
 
 /** Final bars kept per symbol and interval in Redis (docs/architecture: the hot window). */
 export const BAR_WINDOW = 5_000;
 
-// node-redis stores a Uint8Array as its text form unless it is a Buffer; wrap without copying.
-const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+// node-redis stores a Uint8Array as its text form unless it is a Buffer. The codec writes into
+// Buffer slabs, so what it encodes is already one; anything else is wrapped without copying.
+setCodecSlabAllocator((n) => Buffer.allocUnsafeSlow(n));
+const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
 /**
  * The hot window in Redis. The per-second data of all symbols travels in a few hash writes,
@@ -27,11 +29,7 @@ export class RedisBarWindow implements HotWindow {
   async writeCycle(w: CycleWrite): Promise<void> {
     const multi = this.client.multi();
     if (w.specs) multi.set(this.keys.symbols, JSON.stringify(w.specs));
-    if (w.forming.length > 0) {
-      const fields: Record<string, Buffer> = {};
-      for (const bar of w.forming) fields[bar.symbol] = asBuffer(encodeBar(bar));
-      multi.hSet(this.keys.forming, fields);
-    }
+    if (w.forming.length > 0) multi.hSet(this.keys.forming, formingFields(w.forming));
     if (w.features.size > 0) multi.hSet(this.keys.features, mapToFields(w.features));
     if (w.signals.size > 0) multi.hSet(this.keys.signals, mapToFields(w.signals));
     if (w.states && w.states.size > 0) multi.hSet(this.keys.state, mapToFields(w.states));
@@ -66,11 +64,7 @@ export class RedisBarWindow implements HotWindow {
 
   /** A higher timeframe: one HSET per hash for all its symbols, like the 1m ones. */
   #addInterval(multi: Multi, interval: Interval, w: IntervalWrite, touched: Set<string>): void {
-    if (w.forming.length > 0) {
-      const fields: Record<string, Buffer> = {};
-      for (const bar of w.forming) fields[bar.symbol] = asBuffer(encodeBar(bar));
-      multi.hSet(this.keys.formingOf(interval), fields);
-    }
+    if (w.forming.length > 0) multi.hSet(this.keys.formingOf(interval), formingFields(w.forming));
     if (w.features.size > 0) multi.hSet(this.keys.featuresOf(interval), mapToFields(w.features));
     if (w.signals.size > 0) multi.hSet(this.keys.signalsOf(interval), mapToFields(w.signals));
     if (w.states && w.states.size > 0) multi.hSet(this.keys.stateOf(interval), mapToFields(w.states));
@@ -142,8 +136,18 @@ export class RedisBarWindow implements HotWindow {
 
 type Multi = ReturnType<BinaryRedisClient['multi']>;
 
-function mapToFields(map: Map<string, Uint8Array>): Record<string, Buffer> {
-  const fields: Record<string, Buffer> = {};
-  for (const [k, v] of map) fields[k] = asBuffer(v);
+/**
+ * HSET arguments as a flat [field, value, …] list: a Record of thousands of fields is a
+ * dictionary-mode object built key by key, and node-redis would list its keys again.
+ */
+function mapToFields(map: Map<string, Uint8Array>): (string | Buffer)[] {
+  const fields: (string | Buffer)[] = [];
+  for (const [k, v] of map) fields.push(k, asBuffer(v));
+  return fields;
+}
+
+function formingFields(bars: readonly Bar[]): (string | Buffer)[] {
+  const fields: (string | Buffer)[] = [];
+  for (const bar of bars) fields.push(bar.symbol, asBuffer(encodeBar(bar)));
   return fields;
 }
