@@ -72,7 +72,7 @@ describe('codec payloads (the field-by-field writers) on engine output', () => {
         const engine = new FeatureEngine({ session: FX, periods: { ema: [50, 3, 200, 9] } });
         bars.forEach((bar, i) => {
           const forming = i % 3 === 0;
-          const shown = { ...bar, final: !forming, interval: forming ? '5m' : bar.interval } as const;
+          const shown = { ...bar, final: !forming, filled: i % 2 === 1, interval: forming ? '5m' : bar.interval } as const;
           engine.update(shown);
           const f = engine.features(at);
           const s = scan(f, at);
