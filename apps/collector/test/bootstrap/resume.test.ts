@@ -88,7 +88,9 @@ describe('marketpipe bootstrap, killed and restarted', () => {
       const held = afterKill.coverage.find((c) => c.symbol === (symbolOf(path) === 'EUR/USD' ? 'EURUSD' : 'XAUUSD'));
       if (held) expect(startOf(path) < held.covered_from || startOf(path) > held.covered_to, path).toBe(true);
     }
-    expect(firstRun.length + fake.requests.length).toBeLessThanOrEqual(wholeRequests + 2);
+    // Each of the 2 symbols has at most 2 answers not yet committed at the kill (one being
+    // written while the next is fetched), so at most 4 requests are repeated.
+    expect(firstRun.length + fake.requests.length).toBeLessThanOrEqual(wholeRequests + 4);
     expect(fake.requests.length).toBeLessThan(wholeRequests);
   });
 
