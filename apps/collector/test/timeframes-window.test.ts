@@ -44,6 +44,18 @@ describe('RedisBarWindow: the higher timeframes under their own keys, in the cyc
     }
   });
 
+  it('counts every cycle write in the version key, so a reader learns of a change from one small reply', async () => {
+    const { client, keys, window, close } = await rig();
+    try {
+      expect(await client.get(keys.version)).toBeNull();
+      await window.writeCycle(write({ seen: { symbols: ['NAS100'], at: 1 } }));
+      await window.writeCycle(write({ signals: new Map([['NAS100', Buffer.from('s')]]) }));
+      expect((await client.get(keys.version))?.toString()).toBe('2');
+    } finally {
+      await close();
+    }
+  });
+
   it('keeps the last BAR_WINDOW bars of each interval, like the 1m window', async () => {
     const { client, keys, window, close } = await rig();
     try {

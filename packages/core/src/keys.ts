@@ -19,6 +19,11 @@ export interface RedisKeys {
   /** hash SYM → ms of the last successful poll: the age behind `ageMs`/`stale` */
   readonly seen: string;
   readonly state: string;
+  /**
+   * counter every cycle write increments (INCR): a reader that cached what it decoded asks
+   * only this, one small reply, to learn whether anything (signals, features, seen) changed
+   */
+  readonly version: string;
   readonly symbols: string;
   readonly apiKeys: string;
   bars(symbol: string, interval?: Interval): string;
@@ -45,6 +50,7 @@ export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
     signals: `${prefix}sig`,
     seen: `${prefix}seen`,
     state: `${prefix}state`,
+    version: `${prefix}version`,
     symbols: `${prefix}symbols`,
     apiKeys: `${prefix}apikeys`,
     bars: (symbol, interval = '1m') => `${prefix}bars:${symbol}:${interval}`,

@@ -48,6 +48,7 @@ export class RedisBarWindow implements HotWindow {
         expiration: { type: 'EX', value: w.heartbeat.ttlSeconds },
       });
     }
+    multi.incr(this.keys.version);
     this.roundTrips++;
     await multi.execAsPipeline();
   }
