@@ -7,6 +7,9 @@ export interface ItemFreshness {
   marketOpen: boolean;
 }
 
+/** Core's rule: old data is stale while the market is open; unknown age (null) counts as old. */
+export const isStale = (ageMs: number | null, marketOpen: boolean, staleAfterMs: number): boolean => marketOpen && (ageMs === null || ageMs > staleAfterMs);
+
 /** The freshness of one symbol's data at one instant. */
 export type FreshnessOf = (updatedAt: number | null, spec: SymbolSpec) => ItemFreshness;
 
@@ -27,9 +30,8 @@ export function freshnessAt(now: number, staleAfterMs: number): FreshnessOf {
   };
   return (updatedAt, spec) => {
     const isOpen = marketOpen(spec.session);
-    if (updatedAt === null) return { ageMs: null, stale: isOpen, marketOpen: isOpen };
-    const ageMs = Math.max(0, now - updatedAt);
-    return { ageMs, stale: isOpen && ageMs > staleAfterMs, marketOpen: isOpen };
+    const ageMs = updatedAt === null ? null : Math.max(0, now - updatedAt);
+    return { ageMs, stale: isStale(ageMs, isOpen, staleAfterMs), marketOpen: isOpen };
   };
 }
 

@@ -21,6 +21,12 @@ export interface Latest<T> {
   updatedAt: number | null;
 }
 
+/**
+ * Every symbol's signal of one interval, or word that nothing changed since `known`: the
+ * version is the collector's write counter (`md:v1:version`), null when nothing stamps one.
+ */
+export type SignalsRead = { unchanged: true; version: string } | { unchanged: false; version: string | null; signals: Latest<Signal>[] };
+
 /** Read side of the Redis layout (docs/architecture.md §4); one round trip per call where possible. */
 export interface MarketDataReader {
   /** the symbol specs the collectors publish; empty before any collector has started */
@@ -30,8 +36,13 @@ export interface MarketDataReader {
   heartbeats(): Promise<Heartbeat[]>;
   /** latest `interval` features of each symbol that has some; symbols without any are left out */
   features(symbols: readonly string[], interval: Interval): Promise<Latest<Features>[]>;
-  /** latest `interval` signals of the given symbols, or of every symbol when none are given */
-  signals(interval: Interval, symbols?: readonly string[]): Promise<Latest<Signal>[]>;
+  /** latest `interval` signals of the given symbols */
+  signals(interval: Interval, symbols: readonly string[]): Promise<Latest<Signal>[]>;
+  /**
+   * One round trip: only the version while it is still `known`, else the version and every
+   * symbol's `interval` signal and last-seen time
+   */
+  signalsSince(interval: Interval, known: string | null): Promise<SignalsRead>;
   /** the intervals that features (or signals) are stored for now, base first; empty before any collector wrote some */
   computedIntervals(kind: 'features' | 'signals'): Promise<Interval[]>;
   /** one round trip that reads nothing (PING): the benchmark's floor */

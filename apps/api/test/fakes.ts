@@ -1,5 +1,5 @@
 import { DEFAULT_SYMBOL_SPECS, INTERVALS, type Bar, type Features, type Interval, type Signal, type SymbolSpec } from '@marketpipe/core';
-import type { ApiKeyRecord, ApiKeyStore, BarsSnapshot, Heartbeat, Latest, MarketDataReader, RateLimitDecision, RateLimiter } from '../src/ports';
+import type { ApiKeyRecord, ApiKeyStore, BarsSnapshot, Heartbeat, Latest, MarketDataReader, RateLimitDecision, RateLimiter, SignalsRead } from '../src/ports';
 
 /** What the collector stores per interval: final bars, the forming bar, features, signals, by symbol. */
 export interface IntervalData {
@@ -24,6 +24,10 @@ export class MemoryMarket implements MarketDataReader, IntervalData {
   seen = new Map<string, number>();
   beats: Heartbeat[] = [];
   pings = 0;
+  /** the collector's write counter (md:v1:version); null as in a store nothing stamps, which is never cached */
+  version: number | null = null;
+  /** `signalsSince` calls that returned every signal rather than "unchanged" */
+  fullSignalReads = 0;
 
   data(interval: Interval): IntervalData {
     if (interval === '1m') return this;
@@ -51,9 +55,16 @@ export class MemoryMarket implements MarketDataReader, IntervalData {
     return this.#latest(symbols, this.data(interval).feats);
   }
 
-  async signals(interval: Interval, symbols?: readonly string[]) {
+  async signals(interval: Interval, symbols: readonly string[]) {
+    return this.#latest(symbols, this.data(interval).sigs);
+  }
+
+  async signalsSince(interval: Interval, known: string | null): Promise<SignalsRead> {
+    const version = this.version === null ? null : String(this.version);
+    if (version !== null && version === known) return { unchanged: true, version };
+    this.fullSignalReads++;
     const { sigs } = this.data(interval);
-    return this.#latest(symbols ?? [...sigs.keys()], sigs);
+    return { unchanged: false, version, signals: this.#latest([...sigs.keys()], sigs) };
   }
 
   async computedIntervals(kind: 'features' | 'signals') {

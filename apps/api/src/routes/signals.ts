@@ -1,13 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { StaleDataError, NotFoundError, ValidationError } from '../errors';
-import { freshnessAt, itemFreshness } from '../freshness';
+import { itemFreshness } from '../freshness';
 import { requireComputed } from '../intervals';
 import { cacheControl } from '../middleware/cache-control';
-import { etag, setVersion } from '../middleware/etag';
+import { etag, notModified, setVersion } from '../middleware/etag';
 import { IntervalSchema, SignalItemSchema } from '../openapi/schemas';
 import { ConditionalHeaders, KEYED, NOT_MODIFIED, ok, problems } from '../openapi/responses';
 import { booleanFlag, COMPUTED_INTERVAL, intervalParam, SymbolParam } from '../params';
 import type { MarketDataReader } from '../ports';
+import { SignalBoard } from '../signal-board';
+import { listingOf } from '../signal-listing';
 import type { SymbolLookup } from '../symbol-lookup';
 import { router } from './router';
 
@@ -78,26 +80,23 @@ const oneRoute = createRoute({
 /**
  * Signals are refused when stale unless `allowStale=true`: a bot must never act on an old
  * signal believing it current (the seed's "features TTL 2 s" intent, made explicit).
+ *
+ * The list costs one Redis round trip that, while the collector has written nothing new, only
+ * returns its write counter (SignalBoard); its ETag is known before any body is built, so a
+ * 304 builds none, and a 200 splices each request's ages into signals serialised once per write.
  */
-export const signalsRoute = (deps: Deps) =>
-  router()
+export const signalsRoute = (deps: Deps) => {
+  const board = new SignalBoard(deps.market);
+  return router()
     .openapi(listRoute, async (c) => {
       const { minScore, allowStale, interval } = c.req.valid('query');
       const registry = await deps.symbols.registry();
-      // Every symbol's signal and last-seen time in one round trip, 1,000 symbols or 5.
-      const all = await deps.market.signals(interval);
-      if (all.length === 0) await requireComputed(deps.market, 'signals', interval);
-      const freshnessOf = freshnessAt(deps.now(), deps.staleAfterMs);
-      const served = all.flatMap(({ symbol, value, updatedAt }) => {
-        const spec = registry.get(symbol);
-        if (!spec || value.score < minScore) return [];
-        const fresh = freshnessOf(updatedAt, spec);
-        return fresh.stale && !allowStale ? [] : [{ item: { ...value, ...fresh }, updatedAt }];
-      });
-      // Ties by name in code-unit order: localeCompare costs an Intl collation per comparison.
-      served.sort((a, b) => b.item.score - a.item.score || (a.item.symbol < b.item.symbol ? -1 : a.item.symbol > b.item.symbol ? 1 : 0));
-      setVersion(c, served.map(({ item, updatedAt }) => [item.symbol, item.computedAt, updatedAt, item.stale, item.marketOpen]));
-      return c.json({ interval, items: served.map(({ item }) => item) }, 200);
+      const snapshot = await board.read(interval);
+      if (snapshot.entries.length === 0) await requireComputed(deps.market, 'signals', interval);
+      const view = listingOf(snapshot, registry).at({ now: deps.now(), staleAfterMs: deps.staleAfterMs, interval, minScore, allowStale });
+      setVersion(c, view.version);
+      if (notModified(c)) return c.body(null, 304);
+      return c.body(view.body(), 200, { 'content-type': 'application/json' });
     })
     .openapi(oneRoute, async (c) => {
       const { symbol } = c.req.valid('param');
@@ -121,3 +120,4 @@ export const signalsRoute = (deps: Deps) =>
       setVersion(c, [spec.symbol, latest.value.computedAt, latest.updatedAt, fresh.stale, fresh.marketOpen, brokerSymbol]);
       return c.json({ ...latest.value, interval, ...fresh, ...(brokerSymbol === undefined ? {} : { brokerSymbol }) }, 200);
     });
+};

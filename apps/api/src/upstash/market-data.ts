@@ -14,14 +14,27 @@ import {
   type SymbolSpec,
 } from '@marketpipe/core';
 import { UpstreamError } from '../errors';
-import type { BarsSnapshot, Heartbeat, Latest, MarketDataReader } from '../ports';
+import type { BarsSnapshot, Heartbeat, Latest, MarketDataReader, SignalsRead } from '../ports';
 import type { LiveSymbol } from '../stream/messages';
 import { textOf, type BinaryPipeline, type BinaryReply } from './binary-pipeline';
+import { LuaScript } from './lua-script';
 
 const bytesOrNull = (r: BinaryReply | undefined): Uint8Array | null => (r instanceof Uint8Array ? r : null);
 const list = (r: BinaryReply | undefined): BinaryReply[] => (Array.isArray(r) ? r : []);
 
 const seenAt = (r: BinaryReply | undefined): number | null => decodeSeen(bytesOrNull(r));
+
+/**
+ * KEYS: the version counter, the signals hash, the last-seen hash; ARGV: the version the
+ * caller holds ('' for none). Replies {version} while that is current, else {version, the
+ * signals, the last-seen times}: a script, so the comparison and the reads see one state of
+ * Redis, and the unchanged case costs one round trip of a few bytes. Plain commands on
+ * declared keys: it runs on Upstash as on Redis. A missing version (a collector older than
+ * the counter, or a hand-written store) never compares equal: every read is then full.
+ */
+const SIGNALS_SINCE = new LuaScript(`local version = redis.call("GET", KEYS[1])
+if version and ARGV[1] ~= "" and version == ARGV[1] then return {version} end
+return {version, redis.call("HGETALL", KEYS[2]), redis.call("HGETALL", KEYS[3])}`);
 
 /**
  * Upstream failures are 503s. The REST calls name their own failure; what is left is data
@@ -104,32 +117,39 @@ export class UpstashMarketDataReader implements MarketDataReader {
     });
   }
 
-  /** One round trip: the `interval` signals (HMGET, or HGETALL for all) and the last-seen times. */
-  signals(interval: Interval, symbols?: readonly string[]): Promise<Latest<Signal>[]> {
+  /** One round trip: HMGET of the `interval` signals and of the last-seen times. */
+  signals(interval: Interval, symbols: readonly string[]): Promise<Latest<Signal>[]> {
     return upstream('reading signals', async () => {
-      if (symbols) {
-        if (symbols.length === 0) return [];
-        const [values, seen] = await this.binary.exec('reading signals', [
-          ['HMGET', this.keys.signalsOf(interval), ...symbols],
-          ['HMGET', this.keys.seen, ...symbols],
-        ]);
-        return this.#latest(symbols, list(values), list(seen), decodeSignal);
-      }
-      const [all, seenAll] = await this.binary.exec('reading signals', [
-        ['HGETALL', this.keys.signalsOf(interval)],
-        ['HGETALL', this.keys.seen],
+      if (symbols.length === 0) return [];
+      const [values, seen] = await this.binary.exec('reading signals', [
+        ['HMGET', this.keys.signalsOf(interval), ...symbols],
+        ['HMGET', this.keys.seen, ...symbols],
       ]);
+      return this.#latest(symbols, list(values), list(seen), decodeSignal);
+    });
+  }
+
+  /**
+   * One round trip (SIGNALS_SINCE): the version alone while it is still `known`, a few bytes;
+   * else the version and the HGETALLs of the `interval` signals and of the last-seen times.
+   */
+  signalsSince(interval: Interval, known: string | null): Promise<SignalsRead> {
+    return upstream('reading signals', async () => {
+      const keys = [this.keys.version, this.keys.signalsOf(interval), this.keys.seen];
+      const [version = null, all, seenAll] = list(await SIGNALS_SINCE.run(this.binary, 'reading signals', keys, [known ?? '']));
+      const stamp = textOf(version);
+      if (all === undefined && stamp !== null) return { unchanged: true, version: stamp };
       const seenBySymbol = new Map<string, BinaryReply>();
       const flatSeen = list(seenAll);
       for (let i = 0; i + 1 < flatSeen.length; i += 2) seenBySymbol.set(textOf(flatSeen[i]) ?? '', flatSeen[i + 1]!);
       const flat = list(all);
-      const out: Latest<Signal>[] = [];
+      const signals: Latest<Signal>[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const symbol = textOf(flat[i]) ?? '';
         const bytes = bytesOrNull(flat[i + 1]);
-        if (bytes) out.push({ symbol, value: decodeSignal(bytes), updatedAt: seenAt(seenBySymbol.get(symbol)) });
+        if (bytes) signals.push({ symbol, value: decodeSignal(bytes), updatedAt: seenAt(seenBySymbol.get(symbol)) });
       }
-      return out;
+      return { unchanged: false, version: stamp, signals };
     });
   }
 

@@ -1,5 +1,6 @@
 import type { RateLimitDecision, RateLimiter } from '../ports';
-import { resultOf, type BinaryPipeline, type BinaryReply } from './binary-pipeline';
+import type { BinaryPipeline } from './binary-pipeline';
+import { LuaScript } from './lua-script';
 
 const WINDOW_MS = 60_000;
 const WHAT = 'rate limit check';
@@ -10,7 +11,7 @@ const WHAT = 'rate limit check';
  * window's count plus the previous one's, weighted by how much of it still overlaps. The
  * shebang flag lets Upstash lock only these keys (the local bridge drops it).
  */
-const SCRIPT = `#!lua flags=allow-key-locking
+const SCRIPT = new LuaScript(`#!lua flags=allow-key-locking
 local current = tonumber(redis.call("GET", KEYS[1]) or "0")
 local previous = tonumber(redis.call("GET", KEYS[2]) or "0")
 local limit, now, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -18,16 +19,12 @@ previous = math.floor((1 - (now % window) / window) * previous)
 if current + previous >= limit then return -1 end
 local count = redis.call("INCR", KEYS[1])
 if count == 1 then redis.call("PEXPIRE", KEYS[1], window * 2 + 1000) end
-return limit - (count + previous)`;
-
-let scriptSha: Promise<string> | undefined;
-const sha1 = async (text: string) =>
-  [...new Uint8Array(await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, '0')).join('');
+return limit - (count + previous)`);
 
 /**
- * A sliding window per identifier in Redis, one round trip per request (EVALSHA; EVAL once
- * Redis has forgotten the script). An identifier found over its limit is answered from memory
- * until its window resets: a flood from one key costs Redis nothing.
+ * A sliding window per identifier in Redis, one round trip per request (a LuaScript). An
+ * identifier found over its limit is answered from memory until its window resets: a flood
+ * from one key costs Redis nothing.
  *
  * Fails closed: while Redis is unreachable it cannot count, so the request gets the 503 that
  * names the cause. Failing open would pass every request on to a data route that needs
@@ -51,7 +48,7 @@ export class UpstashRateLimiter implements RateLimiter {
     if (blockedUntil !== undefined && blockedUntil > now) return { success: false, limit, remaining: 0, reset: blockedUntil };
 
     const keys = [`${prefix}:${identifier}:${window}`, `${prefix}:${identifier}:${window - 1}`];
-    const remaining = Number(await this.#eval(keys, [limit, now, WINDOW_MS]));
+    const remaining = Number(await SCRIPT.run(this.redis, WHAT, keys, [limit, now, WINDOW_MS]));
     const success = remaining >= 0;
     if (success) this.#blockedUntil.delete(identifier);
     else {
@@ -60,16 +57,5 @@ export class UpstashRateLimiter implements RateLimiter {
       this.#blockedUntil.set(identifier, reset);
     }
     return { success, limit, remaining: Math.max(0, remaining), reset };
-  }
-
-  async #eval(keys: string[], args: number[]): Promise<BinaryReply> {
-    scriptSha ??= sha1(SCRIPT);
-    const byHash = ['EVALSHA', await scriptSha, keys.length, ...keys, ...args];
-    const [entry] = await this.redis.entries(WHAT, [byHash]);
-    // Redis forgets scripts (a restart, SCRIPT FLUSH): then send it once in full.
-    if (entry && 'error' in entry && entry.error.startsWith('NOSCRIPT')) {
-      return (await this.redis.exec(WHAT, [['EVAL', SCRIPT, keys.length, ...keys, ...args]]))[0] ?? null;
-    }
-    return resultOf(WHAT, entry ?? { error: 'no reply' }, 0, byHash);
   }
 }

@@ -6,6 +6,8 @@ export interface RoundTrip {
   path: string;
   /** the command names of a /pipeline body (`["HGETALL", "EVALSHA"]`) */
   commands: string[];
+  /** the size of the reply's body */
+  replyBytes: number;
 }
 
 export interface CountingProxy {
@@ -37,14 +39,15 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       } catch {
         // not a pipeline body; the trip still counts
       }
-      trips.push({ path, commands });
       const upstream = await fetch(new URL(path, target), {
         method: req.method,
         headers: Object.fromEntries(['authorization', 'content-type', 'upstash-encoding'].flatMap((h) => (req.headers[h] ? [[h, String(req.headers[h])]] : []))),
         body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
       });
+      const reply = Buffer.from(await upstream.arrayBuffer());
+      trips.push({ path, commands, replyBytes: reply.length });
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-      res.end(Buffer.from(await upstream.arrayBuffer()));
+      res.end(reply);
     })().catch((error: unknown) => {
       res.writeHead(502).end(String(error));
     });
