@@ -11,8 +11,14 @@ import { BarIngest, newCursor, type Accepted, type SymbolCursor } from './ingest
 const MINUTE = 60_000;
 /** how far back one live poll may reach for minutes the collector has not seen */
 const MAX_CATCH_UP_MS = 60 * MINUTE;
-/** how often changed engine state rides along with a cycle's write (a restart replays at most this much) */
-const STATE_SAVE_MS = 5_000;
+/**
+ * Changed engine states ride along with every cycle's write, at most 1/STATE_SAVE_CYCLES of the
+ * symbols per stage per cycle: a minute boundary makes every engine dirty at once, and encoding
+ * all their states in one cycle cost 200 ms at 5,000 symbols. Each is saved within this many
+ * cycles (seconds) of its change, well inside the minute before the next one; a restart
+ * replays from history whatever its saved state lacks.
+ */
+const STATE_SAVE_CYCLES = 20;
 
 export interface OrchestratorDeps {
   specs: readonly SymbolSpec[];
@@ -74,7 +80,6 @@ export class Orchestrator {
   readonly #bySymbol = new Map<string, SymbolCursor>();
   readonly #ingest: BarIngest;
   #cycle = 0;
-  #statesSavedAt = 0;
   /** wall time a provider last served each symbol (start time until one has) */
   readonly #servedAt = new Map<string, number>();
   /** symbols whose fetch threw: logged when it starts and when it stops, not every cycle */
@@ -177,10 +182,9 @@ export class Orchestrator {
       ttlSeconds: HEARTBEAT_TTL_SECONDS,
       value: { at: deps.clocks.wall.now(), cycle, version: deps.version, symbols: this.#cursors.map((c) => c.spec.symbol) },
     };
-    const saveStates = deps.clocks.wall.now() - this.#statesSavedAt >= STATE_SAVE_MS;
-    if (deps.analytics && saveStates) write.states = deps.analytics.takeStates();
-    if (deps.timeframes) write.higher = deps.timeframes.take(saveStates);
-    if (saveStates) this.#statesSavedAt = deps.clocks.wall.now();
+    const stateLimit = Math.ceil(this.#cursors.length / STATE_SAVE_CYCLES);
+    if (deps.analytics) write.states = deps.analytics.takeStates(stateLimit);
+    if (deps.timeframes) write.higher = deps.timeframes.take(stateLimit);
     const endRedis = deps.metrics.redisWriteSeconds.startTimer();
     const redisWritten = await deps.replicator.write(write);
     endRedis();

@@ -33,8 +33,8 @@ export interface AnalyticsOutput {
 
 export interface AnalyticsStage {
   update(spec: SymbolSpec, finals: readonly Bar[], forming: Bar | null, wallNow: number): AnalyticsOutput;
-  /** encoded committed engine state of the symbols changed since the last call */
-  takeStates(): Map<string, Uint8Array>;
+  /** encoded committed engine state of the symbols changed since they were last taken, at most `limit` (longest waiting first) */
+  takeStates(limit?: number): Map<string, Uint8Array>;
   /** encoded committed engine state of every symbol (a Redis refill) */
   allStates(): Map<string, Uint8Array>;
 }
@@ -53,8 +53,8 @@ export interface TimeframeStage {
   readonly featureIntervals: readonly HigherInterval[];
   /** feeds a symbol's newly committed 1m finals and its forming bar; true when it made a signal for every feature interval */
   update(spec: SymbolSpec, finals: readonly Bar[], forming: Bar | null, wallNow: number): boolean;
-  /** what the updates since the last call made, per interval; with the changed engine states when `states` */
-  take(states: boolean): Map<HigherInterval, IntervalWrite>;
+  /** what the updates since the last call made, per interval; with the changed engine states when `states` (a number: at most that many per interval) */
+  take(states: boolean | number): Map<HigherInterval, IntervalWrite>;
   /** every engine's state, per interval (a refill, shutdown) */
   allStates(): Map<HigherInterval, IntervalWrite>;
 }

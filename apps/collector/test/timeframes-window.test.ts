@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Resampler, decodeBar, redisKeys, systemClock, type Bar } from '@marketpipe/core';
 import { TimeframeEngines } from '../src/features/timeframe-stage';
 import { createBinaryRedisClient } from '../src/redis/client';
-import { BAR_WINDOW, RedisBarWindow } from '../src/redis/redis-bar-window';
+import { BAR_WINDOW, RedisBarWindow, TRIM_EVERY } from '../src/redis/redis-bar-window';
 import { WindowReplicator } from '../src/redis/window-replicator';
 import { CollectorMetrics } from '../src/metrics';
 import type { CycleWrite, HigherInterval } from '../src/ports';
@@ -44,6 +44,23 @@ describe('RedisBarWindow: the higher timeframes under their own keys, in the cyc
     }
   });
 
+  it('upserts by ts: a correction, or a bar another process wrote, replaces the member at its ts', async () => {
+    const { client, keys, window, close } = await rig();
+    try {
+      const [a, b] = nq;
+      await window.writeCycle(write({ finals: [a!, b!] }));
+      const corrected = { ...a!, close: a!.close + 1 };
+      await window.writeCycle(write({ finals: [corrected] }));
+      // a restarted collector knows nothing of what is there: its first write to a key removes too
+      const restarted = new RedisBarWindow(client, keys);
+      const again = { ...b!, volume: b!.volume + 5 };
+      await restarted.writeCycle(write({ finals: [again] }));
+      expect(await window.finals(a!.symbol)).toEqual([corrected, again]);
+    } finally {
+      await close();
+    }
+  });
+
   it('counts every cycle write in the version key, so a reader learns of a change from one small reply', async () => {
     const { client, keys, window, close } = await rig();
     try {
@@ -56,14 +73,18 @@ describe('RedisBarWindow: the higher timeframes under their own keys, in the cyc
     }
   });
 
-  it('keeps the last BAR_WINDOW bars of each interval, like the 1m window', async () => {
+  it('keeps the last BAR_WINDOW bars of each interval (trimmed every TRIM_EVERY adds), like the 1m window', async () => {
     const { client, keys, window, close } = await rig();
     try {
       const base = nq[0]!;
-      const finals: Bar[] = Array.from({ length: BAR_WINDOW + 10 }, (_, i) => ({ ...base, interval: '1h', ts: base.ts + i * 3_600_000 }));
+      const finals: Bar[] = Array.from({ length: BAR_WINDOW + 3 * TRIM_EVERY }, (_, i) => ({ ...base, interval: '1h', ts: base.ts + i * 3_600_000 }));
       await window.writeCycle(write({ higher: new Map([['1h', { finals, forming: [], features: new Map(), signals: new Map() }]]) }));
-      expect(await client.zCard(keys.bars('NAS100', '1h'))).toBe(BAR_WINDOW);
-      expect(decodeBar((await client.zRange(keys.bars('NAS100', '1h'), 0, 0))[0]!).ts).toBe(finals[10]!.ts);
+      const held = await client.zCard(keys.bars('NAS100', '1h'));
+      expect(held).toBeGreaterThanOrEqual(BAR_WINDOW);
+      expect(held).toBeLessThan(BAR_WINDOW + TRIM_EVERY);
+      // what goes is always the oldest: the newest bar is the last one added, the oldest held follows those trimmed
+      expect(decodeBar((await client.zRange(keys.bars('NAS100', '1h'), -1, -1))[0]!).ts).toBe(finals.at(-1)!.ts);
+      expect(decodeBar((await client.zRange(keys.bars('NAS100', '1h'), 0, 0))[0]!).ts).toBe(finals[finals.length - held]!.ts);
     } finally {
       await close();
     }

@@ -38,22 +38,51 @@ function utcDatetime(ts: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:00`;
 }
 
-/** The 1min row of the minute opening at `ts`, built from its seconds up to `upTo`. */
+/** A minute's aggregate so far: extended second by second as time passes, never recomputed. */
+interface MinuteSoFar {
+  last: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+/** per symbol key and minute, for the last CACHED_MINUTES minutes (live polls; a catch-up reaching further is computed) */
+const minutes = new Map<string, MinuteSoFar>();
+let prunedAt = 0;
+const CACHED_MINUTES = 5;
+
+/**
+ * The 1min row of the minute opening at `ts`, built from its seconds up to `upTo`. Cached and
+ * extended, so the fake's CPU (it shares the 2 cores with the collector it measures) stays a
+ * few ms a cycle rather than a minute of seconds per symbol per request.
+ */
 function row(key: number, ts: number, upTo: number) {
   const first = ts / 1000;
   const last = Math.min(first + 59, Math.floor(upTo / 1000));
-  const open = price(key, first - 1);
-  let high = open;
-  let low = open;
-  let close = open;
-  let volume = 0;
-  for (let s = first; s <= last; s++) {
-    close = price(key, s);
-    if (close > high) high = close;
-    if (close < low) low = close;
-    volume += (Math.imul(key ^ s, 0x9e3779b1) >>> 0) % 50;
+  const id = `${key}:${ts}`;
+  let m = minutes.get(id);
+  if (!m || m.last > last) {
+    const open = price(key, first - 1);
+    m = { last: first - 1, open, high: open, low: open, close: open, volume: 0 };
+    if (ts >= prunedAt - CACHED_MINUTES * MINUTE) minutes.set(id, m);
   }
-  return { datetime: utcDatetime(ts), open: open.toFixed(5), high: high.toFixed(5), low: low.toFixed(5), close: close.toFixed(5), volume: String(volume) };
+  for (let s = m.last + 1; s <= last; s++) {
+    m.close = price(key, s);
+    if (m.close > m.high) m.high = m.close;
+    if (m.close < m.low) m.low = m.close;
+    m.volume += (Math.imul(key ^ s, 0x9e3779b1) >>> 0) % 50;
+    m.last = s;
+  }
+  return { datetime: utcDatetime(ts), open: m.open.toFixed(5), high: m.high.toFixed(5), low: m.low.toFixed(5), close: m.close.toFixed(5), volume: String(m.volume) };
+}
+
+function prune(now: number): void {
+  const minute = Math.floor(now / MINUTE) * MINUTE;
+  if (minute === prunedAt) return;
+  prunedAt = minute;
+  const oldest = minute - CACHED_MINUTES * MINUTE;
+  for (const id of minutes.keys()) if (Number(id.slice(id.indexOf(':') + 1)) < oldest) minutes.delete(id);
 }
 
 function series(symbol: string, outputsize: number, now: number) {
@@ -89,6 +118,7 @@ const server = createServer((req, res) => {
   const symbols = (url.searchParams.get('symbol') ?? '').split(',').filter(Boolean);
   const outputsize = Math.min(5_000, Math.max(1, Number(url.searchParams.get('outputsize') ?? 30)));
   const now = Date.now();
+  prune(now);
   if (symbols.length === 1) return send(200, series(symbols[0]!, outputsize, now));
   const body: Record<string, unknown> = {};
   for (const s of symbols) body[s] = series(s, outputsize, now);

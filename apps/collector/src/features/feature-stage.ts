@@ -12,6 +12,7 @@ import {
 } from '@marketpipe/core';
 import type { AnalyticsOutput, AnalyticsStage, HistorySink, HotWindow } from '../ports';
 import type { Logger } from '../logger';
+import { takeFrom } from './take-from';
 
 /** Bars replayed to warm a cold engine: enough for EMA 200 to forget its seed. */
 export const WARM_BARS = 5_000;
@@ -113,11 +114,10 @@ export class FeatureStage implements AnalyticsStage {
     return { features: encodeFeatures(features), signal: encodeSignal(scan(features, wallNow)) };
   }
 
-  /** Encoded committed state of the engines changed since the last call. */
-  takeStates(): Map<string, Uint8Array> {
+  /** Encoded committed state of the engines changed since they were last taken, at most `limit`, longest waiting first. */
+  takeStates(limit = Number.POSITIVE_INFINITY): Map<string, Uint8Array> {
     const out = new Map<string, Uint8Array>();
-    for (const symbol of this.#dirty) out.set(symbol, encodeValue(this.#engines.get(symbol)!.snapshot()));
-    this.#dirty.clear();
+    for (const symbol of takeFrom(this.#dirty, limit)) out.set(symbol, encodeValue(this.#engines.get(symbol)!.snapshot()));
     return out;
   }
 

@@ -10,6 +10,7 @@ import {
   type SymbolSpec,
 } from '@marketpipe/core';
 import type { HigherInterval, IntervalWrite, TimeframeStage } from '../ports';
+import { takeFrom } from './take-from';
 
 /** One symbol's state for one higher interval: its resampler, and its engine when the interval has features. */
 export interface TimeframeSlot {
@@ -127,14 +128,14 @@ export class TimeframeEngines implements TimeframeStage {
     this.#dirty[slot.index]!.add(bar.symbol);
   }
 
-  take(states: boolean): Map<HigherInterval, IntervalWrite> {
+  take(states: boolean | number): Map<HigherInterval, IntervalWrite> {
+    const limit = states === true ? Number.POSITIVE_INFINITY : Number(states);
     const out = new Map<HigherInterval, IntervalWrite>();
     this.barIntervals.forEach((iv, i) => {
       const w = this.#pending[i]!;
-      if (states && this.#dirty[i]!.size > 0) {
+      if (limit > 0 && this.#dirty[i]!.size > 0) {
         w.states = new Map();
-        for (const symbol of this.#dirty[i]!) w.states.set(symbol, this.#state(symbol, i));
-        this.#dirty[i]!.clear();
+        for (const symbol of takeFrom(this.#dirty[i]!, limit)) w.states.set(symbol, this.#state(symbol, i));
       }
       out.set(iv, w);
     });

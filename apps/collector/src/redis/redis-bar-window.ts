@@ -5,6 +5,21 @@ import type { BinaryRedisClient } from './client';
 
 /** Final bars kept per symbol and interval in Redis (docs/architecture: the hot window). */
 export const BAR_WINDOW = 5_000;
+/**
+ * A sorted set is trimmed back to BAR_WINDOW once every this many bars added, not on every add:
+ * at a minute boundary every symbol's window gains a bar at once, and a trim per symbol was a
+ * third of that cycle's commands. Each key's count starts at its own offset, so the trims of
+ * 5,000 symbols spread over TRIM_EVERY minutes; a window holds at most BAR_WINDOW + TRIM_EVERY - 1.
+ */
+export const TRIM_EVERY = 50;
+
+/** What this window last wrote to one sorted set. */
+interface KeyWrites {
+  /** ts of the newest bar in the key (written, or read at start): a newer bar has no old member at its ts to remove */
+  newest: number;
+  /** bars added since the last trim */
+  sinceTrim: number;
+}
 
 // node-redis stores a Uint8Array as its text form unless it is a Buffer. The codec writes into
 // Buffer slabs, so what it encodes is already one; anything else is wrapped without copying.
@@ -20,6 +35,7 @@ const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes 
 export class RedisBarWindow implements HotWindow {
   /** network round trips made, for tests and metrics */
   roundTrips = 0;
+  readonly #written = new Map<string, KeyWrites>();
 
   constructor(
     private readonly client: BinaryRedisClient,
@@ -53,13 +69,25 @@ export class RedisBarWindow implements HotWindow {
     await multi.execAsPipeline();
   }
 
-  /** Bars upserted by (symbol, interval, ts): the old member of that ts goes, the new one comes. */
+  /**
+   * Bars upserted by (symbol, interval, ts): the old member of that ts goes, the new one comes.
+   * A bar newer than the key's newest (as this process wrote it, or read it at start-up
+   * reconciliation) is simply added (the common case, one command): only another writer could
+   * have put a member at its ts, and in lease mode writes go through the fenced window instead.
+   * A key not known yet, a rewrite (a refill) or a correction takes the removal.
+   */
   #addFinals(multi: Multi, finals: readonly Bar[], touched: Set<string>): void {
     for (const bar of finals) {
       const key = this.keys.bars(bar.symbol, bar.interval);
-      multi.zRemRangeByScore(key, bar.ts, bar.ts);
+      let w = this.#written.get(key);
+      if (!w) this.#written.set(key, (w = { newest: Number.NaN, sinceTrim: stagger(key) }));
+      if (!(bar.ts > w.newest)) multi.zRemRangeByScore(key, bar.ts, bar.ts);
       multi.zAdd(key, { score: bar.ts, value: asBuffer(encodeBar(bar)) });
-      touched.add(key);
+      if (!(bar.ts <= w.newest)) w.newest = bar.ts;
+      if (++w.sinceTrim >= TRIM_EVERY) {
+        w.sinceTrim = 0;
+        touched.add(key);
+      }
     }
   }
 
@@ -79,7 +107,11 @@ export class RedisBarWindow implements HotWindow {
     for (const s of symbols) multi.zRangeWithScores(this.keys.bars(s, interval), -1, -1);
     this.roundTrips++;
     const replies = (await multi.execAsPipeline()) as unknown as { score: number }[][];
-    symbols.forEach((s, i) => out.set(s, replies[i]?.[0]?.score ?? null));
+    symbols.forEach((s, i) => {
+      const newest = replies[i]?.[0]?.score ?? null;
+      out.set(s, newest);
+      this.#learn(this.keys.bars(s, interval), newest);
+    });
     return out;
   }
 
@@ -100,8 +132,15 @@ export class RedisBarWindow implements HotWindow {
       const last = (replies[3 * i + 1] as { score: number }[] | undefined)?.[0]?.score;
       const count = Number(replies[3 * i + 2] ?? 0);
       out.set(s, first === undefined || last === undefined ? null : { first, last, count });
+      this.#learn(this.keys.bars(s, interval), last ?? null);
     });
     return out;
+  }
+
+  /** What a read found a key's newest bar to be (null: the key is empty), unless this process already knows better. */
+  #learn(key: string, newest: number | null): void {
+    if (this.#written.has(key)) return;
+    this.#written.set(key, { newest: newest ?? Number.NEGATIVE_INFINITY, sinceTrim: stagger(key) });
   }
 
   async ping(): Promise<void> {
@@ -136,6 +175,13 @@ export class RedisBarWindow implements HotWindow {
 }
 
 type Multi = ReturnType<BinaryRedisClient['multi']>;
+
+/** A key's starting count toward its first trim (FNV-1a of the key): spreads the trims of many keys. */
+function stagger(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % TRIM_EVERY;
+}
 
 /**
  * HSET arguments as a flat [field, value, …] list: a Record of thousands of fields is a
