@@ -120,7 +120,7 @@ export class CollectorMetrics {
   });
   readonly redisWriteSeconds = new Histogram({
     name: 'marketpipe_redis_write_seconds',
-    help: 'Duration of the per-cycle pipelined Redis write',
+    help: 'How long a cycle waited on Redis after its last symbol: the closing write, and any part of the cycle still in flight',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [this.registry],
   });

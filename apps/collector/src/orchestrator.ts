@@ -1,12 +1,13 @@
 import { HEARTBEAT_TTL_SECONDS, floorTo, isMarketOpen, type Bar, type SymbolSpec } from '@marketpipe/core';
 import type { FetchRange } from './providers/types';
-import type { AnalyticsStage, BarSource, Clocks, CycleWrite, HistorySink, SourceResult, TimeframeStage } from './ports';
+import type { AnalyticsStage, BarSource, Clocks, HistorySink, SourceResult, TimeframeStage } from './ports';
 import type { WindowReplicator } from './redis/window-replicator';
 import { HistoryBufferFullError, HistoryRefusedError } from './history/libsql-history-store';
 import type { CollectorMetrics } from './metrics';
 import type { Logger } from './logger';
 import { mapBounded } from './concurrency';
 import { BarIngest, newCursor, type Accepted, type SymbolCursor } from './ingest';
+import { CycleWriter, addTo, emptyWrite, type Committed, type CycleWriterDeps } from './cycle-writer';
 
 const MINUTE = 60_000;
 /** how far back one live poll may reach for minutes the collector has not seen */
@@ -59,16 +60,6 @@ export interface RangeReport {
   rejects: number;
 }
 
-/** What one symbol contributed to the cycle's write. */
-interface Committed {
-  finals: Bar[];
-  forming: Bar | null;
-  features?: Uint8Array;
-  signal?: Uint8Array;
-  /** the higher timeframes made a signal for each feature interval */
-  higherSignals: boolean;
-}
-
 /**
  * The data engine. Live polling and history catch-up share one ingest path (BarIngest) and one
  * commit order: final bars go to the history buffer first (the record); only then do the
@@ -86,7 +77,7 @@ export class Orchestrator {
   readonly #fetchFailing = new Set<string>();
   readonly #gauges = new Map<string, { open: { set(v: number): void }; age: { set(v: number): void } }>();
   /** the latency histogram's child per signal interval, made at start so each is exported (at 0) before its first signal */
-  readonly #latency: { oneMinute: { observe(v: number): void }; higher: { observe(v: number): void }[] };
+  readonly #latency: CycleWriterDeps['latency'];
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.#cursors = deps.specs.map((spec) => newCursor(spec, deps.lastFinal.get(spec.symbol) ?? null));
@@ -139,12 +130,9 @@ export class Orchestrator {
     const now = deps.clocks.market.now();
     const currentMinute = floorTo(now, MINUTE);
     const cycle = ++this.#cycle;
-    const write = emptyWrite(deps.clocks.wall.now());
+    const writer = new CycleWriter({ replicator: deps.replicator, latency: this.#latency, ...(deps.timeframes ? { timeframes: deps.timeframes } : {}) }, deps.clocks.wall.now());
     const seen: string[] = [];
     const failedSymbols: string[] = [];
-    /** when the bars behind each new signal arrived (performance.now()), 1m and the higher feature intervals */
-    const signalled: number[] = [];
-    const signalledHigher: number[] = [];
     let rejects = 0;
 
     await mapBounded(this.#cursors, deps.concurrency, async (cursor) => {
@@ -170,36 +158,30 @@ export class Orchestrator {
       const accepted = this.#ingest.accept(cursor, result, currentMinute);
       rejects += result.rejects.length + accepted.spikes;
       const committed = this.#commit(cursor, accepted, result.provider);
-      if (committed) addTo(write, symbol, committed);
-      if (committed?.signal) signalled.push(arrived);
-      if (committed?.higherSignals) signalledHigher.push(arrived);
+      if (committed) writer.add(symbol, committed, arrived);
     });
     deps.onBuffered?.();
 
-    write.seen = { symbols: seen, at: deps.clocks.wall.now() };
-    write.heartbeat = {
-      collectorId: deps.collectorId,
-      ttlSeconds: HEARTBEAT_TTL_SECONDS,
-      value: { at: deps.clocks.wall.now(), cycle, version: deps.version, symbols: this.#cursors.map((c) => c.spec.symbol) },
-    };
     const stateLimit = Math.ceil(this.#cursors.length / STATE_SAVE_CYCLES);
-    if (deps.analytics) write.states = deps.analytics.takeStates(stateLimit);
-    if (deps.timeframes) write.higher = deps.timeframes.take(stateLimit);
+    const closing = {
+      seen: { symbols: seen, at: deps.clocks.wall.now() },
+      heartbeat: {
+        collectorId: deps.collectorId,
+        ttlSeconds: HEARTBEAT_TTL_SECONDS,
+        value: { at: deps.clocks.wall.now(), cycle, version: deps.version, symbols: this.#cursors.map((c) => c.spec.symbol) },
+      },
+      ...(deps.analytics ? { states: deps.analytics.takeStates(stateLimit) } : {}),
+    };
     const endRedis = deps.metrics.redisWriteSeconds.startTimer();
-    const redisWritten = await deps.replicator.write(write);
+    const redisWritten = await writer.close(closing, stateLimit);
     endRedis();
-    if (redisWritten) {
-      const written = performance.now();
-      for (const at of signalled) this.#latency.oneMinute.observe((written - at) / 1000);
-      for (const histogram of this.#latency.higher) for (const at of signalledHigher) histogram.observe((written - at) / 1000);
-    }
     this.#observeFreshness(now);
     deps.metrics.cycles.inc();
     endTimer();
     return {
       cycle,
-      finals: write.finals.length,
-      formingChanged: write.forming.length,
+      finals: writer.finals,
+      formingChanged: writer.forming,
       rejects,
       failedSymbols,
       redisWritten,
@@ -297,15 +279,4 @@ export class Orchestrator {
     const higherSignals = deps.timeframes?.update(cursor.spec, accepted.finals, accepted.forming, wallNow) ?? false;
     return { finals: accepted.finals, forming: accepted.forming, higherSignals, ...out && { features: out.features, signal: out.signal } };
   }
-}
-
-function emptyWrite(at: number): CycleWrite {
-  return { forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at } };
-}
-
-function addTo(write: CycleWrite, symbol: string, c: Committed): void {
-  for (const b of c.finals) write.finals.push(b);
-  if (c.forming) write.forming.push(c.forming);
-  if (c.features) write.features.set(symbol, c.features);
-  if (c.signal) write.signals.set(symbol, c.signal);
 }

@@ -83,6 +83,8 @@ export interface CycleWrite {
   specs?: readonly SymbolSpec[];
   /** the higher timeframes' bars, features, signals and states (the fields above are 1m's) */
   higher?: ReadonlyMap<HigherInterval, IntervalWrite>;
+  /** a part of a cycle sent as its symbols arrive: only the cycle's closing write bumps the version readers watch */
+  partial?: boolean;
 }
 
 /** What a window holds of one symbol's final bars of one interval. */

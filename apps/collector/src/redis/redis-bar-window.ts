@@ -64,7 +64,7 @@ export class RedisBarWindow implements HotWindow {
         expiration: { type: 'EX', value: w.heartbeat.ttlSeconds },
       });
     }
-    multi.incr(this.keys.version);
+    if (!w.partial) multi.incr(this.keys.version);
     this.roundTrips++;
     await multi.execAsPipeline();
   }

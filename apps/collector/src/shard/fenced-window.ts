@@ -75,7 +75,7 @@ export class FencedWindow implements HotWindow {
       const multi = client.multi();
       multi.evalSha(FENCED_CYCLE.sha, { keys: scriptKeys, arguments: args });
       if (w.specs) multi.set(keys.symbols, JSON.stringify(w.specs));
-      multi.incr(keys.version);
+      if (!w.partial) multi.incr(keys.version);
       return multi.execAsPipeline();
     };
     this.deps.inner.roundTrips++;

@@ -1,0 +1,54 @@
+import { describe, expect, inject, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { redisKeys, type Bar } from '@marketpipe/core';
+import { CycleWriter } from '../src/cycle-writer';
+import { createBinaryRedisClient } from '../src/redis/client';
+import { RedisBarWindow } from '../src/redis/redis-bar-window';
+import type { CycleWrite } from '../src/ports';
+import type { WindowReplicator } from '../src/redis/window-replicator';
+
+const bar = (symbol: string, ts: number, final: boolean): Bar => ({ symbol, interval: '1m', ts, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10, source: 'sim', final, filled: false });
+const histogram = () => ({ seen: [] as number[], observe(v: number) { this.seen.push(v); } });
+
+describe('CycleWriter: a cycle written in parts as its symbols arrive', () => {
+  it('sends what one turn of the event loop committed as a part, and the closing write last with the one version bump', async () => {
+    const client = createBinaryRedisClient(inject('redisUrl'));
+    await client.connect();
+    const keys = redisKeys(`test:${randomUUID().slice(0, 8)}:`);
+    const window = new RedisBarWindow(client, keys);
+    const sent: CycleWrite[] = [];
+    const replicator = { write: async (w: CycleWrite) => (sent.push(w), await window.writeCycle(w), true) } as unknown as WindowReplicator;
+    const latency = { oneMinute: histogram(), higher: [histogram()] };
+    try {
+      const writer = new CycleWriter({ replicator, latency }, 1_000);
+      const t = Date.UTC(2026, 0, 5, 10, 0);
+      writer.add('AAA', { finals: [bar('AAA', t, true)], forming: bar('AAA', t + 60_000, false), signal: Buffer.from('sa'), higherSignals: false }, performance.now());
+      writer.add('BBB', { finals: [], forming: bar('BBB', t + 60_000, false), signal: Buffer.from('sb'), higherSignals: false }, performance.now());
+      await new Promise((r) => setImmediate(r)); // the turn ends: the first part goes
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.partial).toBe(true);
+      expect([...sent[0]!.signals.keys()]).toEqual(['AAA', 'BBB']);
+      writer.add('CCC', { finals: [], forming: bar('CCC', t + 60_000, false), signal: Buffer.from('sc'), higherSignals: false }, performance.now());
+      const ok = await writer.close({ seen: { symbols: ['AAA', 'BBB', 'CCC'], at: 1_000 } }, 10);
+      expect(ok).toBe(true);
+      expect(sent.map((w) => w.partial ?? false)).toEqual([true, false]);
+      expect([...sent[1]!.signals.keys()], 'what arrived after the last part rides with the closing write').toEqual(['CCC']);
+      expect([writer.finals, writer.forming]).toEqual([1, 3]);
+      expect((await client.get(keys.version))?.toString(), 'readers see one change per cycle').toBe('1');
+      expect((await client.hGet(keys.signals, 'BBB'))?.toString()).toBe('sb');
+      expect(await window.finals('AAA')).toEqual([bar('AAA', t, true)]);
+      expect(latency.oneMinute.seen).toHaveLength(3);
+    } finally {
+      await client.quit();
+    }
+  });
+
+  it('reports a cycle unwritten when any part failed', async () => {
+    let calls = 0;
+    const replicator = { write: async () => ++calls !== 1 } as unknown as WindowReplicator;
+    const writer = new CycleWriter({ replicator, latency: { oneMinute: histogram(), higher: [] } }, 0);
+    writer.add('AAA', { finals: [], forming: bar('AAA', 0, false), higherSignals: false }, 0);
+    await new Promise((r) => setImmediate(r));
+    expect(await writer.close({ seen: { symbols: [], at: 0 } }, 0)).toBe(false);
+  });
+});
