@@ -9,14 +9,18 @@
  * keeps whole ms, and only of 2xx answers).
  *
  *   npm run bench -w @marketpipe/api
- *   BENCH_SECONDS=30 BENCH_CONNECTIONS=10 BENCH_SYMBOLS=1000 npm run bench -w @marketpipe/api
+ *   BENCH_SECONDS=30 BENCH_ROUNDS=4 BENCH_CONNECTIONS=10 BENCH_SYMBOLS=1000 npm run bench -w @marketpipe/api
+ *
+ * Each route's BENCH_SECONDS are measured in BENCH_ROUNDS slices, the routes taking turns, so
+ * other load on a shared machine falls on all of them alike.
  */
-import { runRoute, type RouteResult } from './load';
+import { RouteLoad, type RouteResult } from './load';
 import { startBenchStack } from './stack';
 
 const symbols = Number(process.env.BENCH_SYMBOLS ?? 1_000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
 const backfillHours = Number(process.env.BENCH_BACKFILL_HOURS ?? 3);
 
 interface Row {
@@ -41,13 +45,13 @@ try {
     { name: 'features, If-None-Match', path: `/v1/features/${sym}`, budgetMs: 1, conditional: true },
     { name: `signals (${symbols.toLocaleString('en')}), If-None-Match`, path: '/v1/signals?allowStale=true', budgetMs: 10, conditional: true },
   ];
-  process.stderr.write(`bench: ${rows.length} routes × ${seconds} s, ${connections} connections, ${symbols} symbols live\n`);
-  const results: (RouteResult & Row)[] = [];
-  for (const row of rows) {
-    const result = await runRoute({ url: stack.url, path: row.path, authorization: stack.authorization, seconds, connections, conditional: row.conditional ?? false });
-    results.push({ ...row, ...result });
-    process.stderr.write(`bench: ${row.name}: p50 ${result.p50Ms.toFixed(2)} ms\n`);
+  process.stderr.write(`bench: ${rows.length} routes × ${seconds} s in ${rounds} rounds, ${connections} connections, ${symbols} symbols live\n`);
+  const loads = rows.map((row) => new RouteLoad({ url: stack.url, path: row.path, authorization: stack.authorization, connections, conditional: row.conditional ?? false }));
+  for (let round = 1; round <= rounds; round++) {
+    for (const load of loads) await load.slice(seconds / rounds);
+    process.stderr.write(`bench: round ${round}/${rounds} done\n`);
   }
+  const results: (RouteResult & Row)[] = rows.map((row, i) => ({ ...row, ...loads[i]!.result() }));
   const ping = results.find((r) => r.path === '/v1/bench/ping')!;
   const ms = (v: number) => +v.toFixed(2);
   console.table(
