@@ -280,6 +280,6 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
           }),
         redis,
         timers: [pruneTimer],
-      }))),
+      })).finally(() => window.close())),
   };
 }

@@ -1,7 +1,9 @@
 import type { Bar, Interval, RedisKeys } from '@marketpipe/core';
-import { decodeBar, encodeBar, encodeHeartbeat, encodeSeen, setCodecSlabAllocator } from '@marketpipe/core';
+import { decodeBar, encodeBar, encodeHeartbeat, encodeSeen } from '@marketpipe/core';
 import type { CycleWrite, FinalSpan, HotWindow, IntervalWrite } from '../ports';
 import type { BinaryRedisClient } from './client';
+import { RedisBulkConnection } from './bulk-connection';
+import { RespBuffer } from './resp-buffer';
 
 /** Final bars kept per symbol and interval in Redis (docs/architecture: the hot window). */
 export const BAR_WINDOW = 5_000;
@@ -21,52 +23,62 @@ interface KeyWrites {
   sinceTrim: number;
 }
 
-// node-redis stores a Uint8Array as its text form unless it is a Buffer. The codec writes into
-// Buffer slabs, so what it encodes is already one; anything else is wrapped without copying.
-setCodecSlabAllocator((n) => Buffer.allocUnsafeSlow(n));
-const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-
 /**
  * The hot window in Redis. The per-second data of all symbols travels in a few hash writes,
  * and per-symbol sorted sets change only when a bar is final, because the Node client, not
- * Redis, is the bottleneck at thousands of symbols. Every write is an idempotent upsert by
- * (symbol, interval, ts), so writing a bar twice is harmless: a failed write is simply redone.
+ * Redis, is the bottleneck at thousands of symbols: a cycle's commands are encoded here into
+ * one RESP buffer and sent on a connection of their own (RedisBulkConnection) as one socket
+ * write; reads go through node-redis. Every write is an idempotent upsert by (symbol,
+ * interval, ts), so writing a bar twice is harmless: a failed write is simply redone.
  */
 export class RedisBarWindow implements HotWindow {
   /** network round trips made, for tests and metrics */
   roundTrips = 0;
   readonly #written = new Map<string, KeyWrites>();
+  readonly #bulk: RedisBulkConnection;
+  /** RESP encodings of the symbols and keys every cycle repeats */
+  readonly #strings = new Map<string, Uint8Array>();
+  /** the size of the last write: the next buffer starts there rather than growing into it */
+  #sizeHint = 1 << 16;
 
   constructor(
     private readonly client: BinaryRedisClient,
     readonly keys: RedisKeys,
-  ) {}
+  ) {
+    const url = client.options?.url ?? 'redis://127.0.0.1:6379';
+    this.#bulk = new RedisBulkConnection(url, { timeoutMs: client.options?.commandOptions?.timeout ?? 2_000 });
+  }
 
   async writeCycle(w: CycleWrite): Promise<void> {
-    const multi = this.client.multi();
-    if (w.specs) multi.set(this.keys.symbols, JSON.stringify(w.specs));
-    if (w.forming.length > 0) multi.hSet(this.keys.forming, formingFields(w.forming));
-    if (w.features.size > 0) multi.hSet(this.keys.features, mapToFields(w.features));
-    if (w.signals.size > 0) multi.hSet(this.keys.signals, mapToFields(w.signals));
-    if (w.states && w.states.size > 0) multi.hSet(this.keys.state, mapToFields(w.states));
+    const out = new RespBuffer(this.#sizeHint, this.#strings);
+    const { keys } = this;
+    if (w.specs) out.command(3, 'SET').string(keys.symbols).string(JSON.stringify(w.specs));
+    hsetBars(out, keys.forming, w.forming);
+    hset(out, keys.features, w.features);
+    hset(out, keys.signals, w.signals);
+    if (w.states) hset(out, keys.state, w.states);
     if (w.seen.symbols.length > 0) {
       const at = encodeSeen(w.seen.at);
-      const fields: Record<string, string> = {};
-      for (const s of w.seen.symbols) fields[s] = at;
-      multi.hSet(this.keys.seen, fields);
+      out.command(2 + 2 * w.seen.symbols.length, 'HSET').string(keys.seen);
+      for (const s of w.seen.symbols) out.string(s).string(at);
     }
-    const touched = new Set<string>();
-    this.#addFinals(multi, w.finals, touched);
-    for (const [interval, iw] of w.higher ?? []) this.#addInterval(multi, interval, iw, touched);
-    for (const key of touched) multi.zRemRangeByRank(key, 0, -(BAR_WINDOW + 1));
+    const touched: string[] = [];
+    this.#addFinals(out, w.finals, touched);
+    for (const [interval, iw] of w.higher ?? []) this.#addInterval(out, interval, iw, touched);
+    for (const key of touched) out.command(4, 'ZREMRANGEBYRANK').string(key).int(0).int(-(BAR_WINDOW + 1));
     if (w.heartbeat) {
-      multi.set(this.keys.heartbeat(w.heartbeat.collectorId), encodeHeartbeat(w.heartbeat.value), {
-        expiration: { type: 'EX', value: w.heartbeat.ttlSeconds },
-      });
+      const { collectorId, value, ttlSeconds } = w.heartbeat;
+      out.command(5, 'SET').string(keys.heartbeat(collectorId)).string(encodeHeartbeat(value)).string('EX').int(ttlSeconds);
     }
-    if (!w.partial) multi.incr(this.keys.version);
+    if (!w.partial) out.command(2, 'INCR').string(keys.version);
+    this.#sizeHint = Math.max(1 << 16, out.byteLength);
     this.roundTrips++;
-    await multi.execAsPipeline();
+    await this.#bulk.exec(out);
+  }
+
+  /** Ends the write connection (node-redis's own is ended by its owner). */
+  close(): void {
+    this.#bulk.close();
   }
 
   /**
@@ -76,28 +88,28 @@ export class RedisBarWindow implements HotWindow {
    * have put a member at its ts, and in lease mode writes go through the fenced window instead.
    * A key not known yet, a rewrite (a refill) or a correction takes the removal.
    */
-  #addFinals(multi: Multi, finals: readonly Bar[], touched: Set<string>): void {
+  #addFinals(out: RespBuffer, finals: readonly Bar[], touched: string[]): void {
     for (const bar of finals) {
       const key = this.keys.bars(bar.symbol, bar.interval);
       let w = this.#written.get(key);
       if (!w) this.#written.set(key, (w = { newest: Number.NaN, sinceTrim: stagger(key) }));
-      if (!(bar.ts > w.newest)) multi.zRemRangeByScore(key, bar.ts, bar.ts);
-      multi.zAdd(key, { score: bar.ts, value: asBuffer(encodeBar(bar)) });
+      if (!(bar.ts > w.newest)) out.command(4, 'ZREMRANGEBYSCORE').string(key).int(bar.ts).int(bar.ts);
+      out.command(4, 'ZADD').string(key).int(bar.ts).bulk(encodeBar(bar));
       if (!(bar.ts <= w.newest)) w.newest = bar.ts;
       if (++w.sinceTrim >= TRIM_EVERY) {
         w.sinceTrim = 0;
-        touched.add(key);
+        touched.push(key);
       }
     }
   }
 
   /** A higher timeframe: one HSET per hash for all its symbols, like the 1m ones. */
-  #addInterval(multi: Multi, interval: Interval, w: IntervalWrite, touched: Set<string>): void {
-    if (w.forming.length > 0) multi.hSet(this.keys.formingOf(interval), formingFields(w.forming));
-    if (w.features.size > 0) multi.hSet(this.keys.featuresOf(interval), mapToFields(w.features));
-    if (w.signals.size > 0) multi.hSet(this.keys.signalsOf(interval), mapToFields(w.signals));
-    if (w.states && w.states.size > 0) multi.hSet(this.keys.stateOf(interval), mapToFields(w.states));
-    this.#addFinals(multi, w.finals, touched);
+  #addInterval(out: RespBuffer, interval: Interval, w: IntervalWrite, touched: string[]): void {
+    hsetBars(out, this.keys.formingOf(interval), w.forming);
+    hset(out, this.keys.featuresOf(interval), w.features);
+    hset(out, this.keys.signalsOf(interval), w.signals);
+    if (w.states) hset(out, this.keys.stateOf(interval), w.states);
+    this.#addFinals(out, w.finals, touched);
   }
 
   async lastFinalTs(symbols: readonly string[], interval: Interval = '1m'): Promise<Map<string, number | null>> {
@@ -174,8 +186,6 @@ export class RedisBarWindow implements HotWindow {
   }
 }
 
-type Multi = ReturnType<BinaryRedisClient['multi']>;
-
 /** A key's starting count toward its first trim (FNV-1a of the key): spreads the trims of many keys. */
 function stagger(key: string): number {
   let h = 0x811c9dc5;
@@ -183,18 +193,15 @@ function stagger(key: string): number {
   return (h >>> 0) % TRIM_EVERY;
 }
 
-/**
- * HSET arguments as a flat [field, value, …] list: a Record of thousands of fields is a
- * dictionary-mode object built key by key, and node-redis would list its keys again.
- */
-function mapToFields(map: Map<string, Uint8Array>): (string | Buffer)[] {
-  const fields: (string | Buffer)[] = [];
-  for (const [k, v] of map) fields.push(k, asBuffer(v));
-  return fields;
+/** One HSET of symbol → value for every entry (none when empty). */
+function hset(out: RespBuffer, key: string, values: ReadonlyMap<string, Uint8Array>): void {
+  if (values.size === 0) return;
+  out.command(2 + 2 * values.size, 'HSET').string(key);
+  for (const [symbol, value] of values) out.string(symbol).bulk(value);
 }
 
-function formingFields(bars: readonly Bar[]): (string | Buffer)[] {
-  const fields: (string | Buffer)[] = [];
-  for (const bar of bars) fields.push(bar.symbol, asBuffer(encodeBar(bar)));
-  return fields;
+function hsetBars(out: RespBuffer, key: string, bars: readonly Bar[]): void {
+  if (bars.length === 0) return;
+  out.command(2 + 2 * bars.length, 'HSET').string(key);
+  for (const bar of bars) out.string(bar.symbol).bulk(encodeBar(bar));
 }

@@ -1,0 +1,130 @@
+const CR = 13;
+const LF = 10;
+const DOLLAR = 36;
+const STAR = 42;
+const ZERO = 48;
+const MINUS = 45;
+const encoder = new TextEncoder();
+
+/**
+ * Redis commands encoded as RESP into one growing Buffer, to go to the socket as a single write.
+ * node-redis hands the socket two chunks per Buffer argument (its header, then the bytes): a
+ * cycle of 70,000 hash fields became 140,000 socket writes, which cost the collector ~50 ms of
+ * a 1-second cycle. Strings that repeat every cycle (symbols, keys) are encoded once and copied.
+ */
+export class RespBuffer {
+  #buf: Uint8Array;
+  #at = 0;
+  /** commands written, so the connection knows how many replies to wait for */
+  commands = 0;
+  /** bulk-string encodings of strings seen before: `$<len>\r\n<bytes>\r\n` */
+  readonly #strings: Map<string, Uint8Array>;
+
+  constructor(initialBytes = 1 << 20, strings = new Map<string, Uint8Array>()) {
+    this.#buf = new Uint8Array(initialBytes);
+    this.#strings = strings;
+  }
+
+  get byteLength(): number {
+    return this.#at;
+  }
+
+  /** The encoded commands (a view: valid until the next write into this buffer). */
+  bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.#at);
+  }
+
+  /** Starts a command of `args` arguments (its name counts as one); the arguments follow. */
+  command(args: number, name: string): this {
+    this.commands++;
+    this.#room(16);
+    this.#buf[this.#at++] = STAR;
+    this.#digits(args);
+    return this.string(name);
+  }
+
+  /** A string argument (keys, fields, numbers as text). */
+  string(value: string): this {
+    let encoded = this.#strings.get(value);
+    if (!encoded) {
+      const text = encoder.encode(value);
+      encoded = new Uint8Array(text.length + 16);
+      let at = 0;
+      encoded[at++] = DOLLAR;
+      for (const ch of String(text.length)) encoded[at++] = ch.charCodeAt(0);
+      encoded[at++] = CR;
+      encoded[at++] = LF;
+      encoded.set(text, at);
+      at += text.length;
+      encoded[at++] = CR;
+      encoded[at++] = LF;
+      encoded = encoded.slice(0, at);
+      // Symbols and keys repeat every cycle; one-off strings (scores, heartbeats) are not kept.
+      if (this.#strings.size < 200_000 && value.length <= 64) this.#strings.set(value, encoded);
+    }
+    this.#copy(encoded);
+    return this;
+  }
+
+  /** An integer argument (a score, a rank). */
+  int(value: number): this {
+    if (!Number.isSafeInteger(value)) return this.string(String(value));
+    const text = String(value);
+    this.#room(text.length + 16);
+    this.#buf[this.#at++] = DOLLAR;
+    this.#digits(text.length);
+    for (let i = 0; i < text.length; i++) this.#buf[this.#at++] = text.charCodeAt(i);
+    this.#buf[this.#at++] = CR;
+    this.#buf[this.#at++] = LF;
+    return this;
+  }
+
+  /** A binary argument (a msgpack value). */
+  bulk(value: Uint8Array): this {
+    this.#room(value.length + 16);
+    this.#buf[this.#at++] = DOLLAR;
+    this.#digits(value.length);
+    this.#copy(value);
+    this.#buf[this.#at++] = CR;
+    this.#buf[this.#at++] = LF;
+    return this;
+  }
+
+  /** Writes `n` then CRLF (n ≥ 0, or negative for RESP's own -1). */
+  #digits(n: number): void {
+    const buf = this.#buf;
+    if (n < 0) {
+      buf[this.#at++] = MINUS;
+      n = -n;
+    }
+    if (n < 10) buf[this.#at++] = ZERO + n;
+    else {
+      const start = this.#at;
+      while (n > 0) {
+        buf[this.#at++] = ZERO + (n % 10);
+        n = Math.floor(n / 10);
+      }
+      buf.subarray(start, this.#at).reverse();
+    }
+    buf[this.#at++] = CR;
+    buf[this.#at++] = LF;
+  }
+
+  #copy(bytes: Uint8Array): void {
+    this.#room(bytes.length);
+    const buf = this.#buf;
+    // A loop beats the native copy's call overhead for the short strings that dominate here.
+    if (bytes.length < 48) for (let i = 0; i < bytes.length; i++) buf[this.#at++] = bytes[i]!;
+    else {
+      buf.set(bytes, this.#at);
+      this.#at += bytes.length;
+    }
+  }
+
+  #room(n: number): void {
+    if (this.#at + n <= this.#buf.length) return;
+    const grown = new Uint8Array(Math.max(this.#buf.length * 2, this.#at + n));
+    grown.set(this.#buf.subarray(0, this.#at));
+    this.#buf = grown;
+  }
+}
