@@ -87,6 +87,7 @@ export class Orchestrator {
       oneMinute: deps.metrics.signalSeconds.labels({ interval: '1m' }),
       higher: (deps.timeframes?.featureIntervals ?? []).map((interval) => deps.metrics.signalSeconds.labels({ interval })),
     };
+    deps.metrics.onCollectFreshness = () => this.#observeFreshness(deps.clocks.market.now());
     this.#ingest = new BarIngest({ metrics: deps.metrics, ...(deps.maxFillBars !== undefined ? { maxFillBars: deps.maxFillBars } : {}) });
   }
 
@@ -175,7 +176,6 @@ export class Orchestrator {
     const endRedis = deps.metrics.redisWriteSeconds.startTimer();
     const redisWritten = await writer.close(closing, stateLimit);
     endRedis();
-    this.#observeFreshness(now);
     deps.metrics.cycles.inc();
     endTimer();
     return {
