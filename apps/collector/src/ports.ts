@@ -37,6 +37,8 @@ export interface AnalyticsStage {
   takeStates(limit?: number): Map<string, Uint8Array>;
   /** encoded committed engine state of every symbol (a Redis refill) */
   allStates(): Map<string, Uint8Array>;
+  /** the features and signal of every symbol that has shown any, computed now (a Redis refill) */
+  latest(wallNow: number): { features: Map<string, Uint8Array>; signals: Map<string, Uint8Array> };
 }
 
 /** A higher timeframe's interval (1m is the base the others are resampled from). */
@@ -57,6 +59,8 @@ export interface TimeframeStage {
   take(states: boolean | number): Map<HigherInterval, IntervalWrite>;
   /** every engine's state, per interval (a refill, shutdown) */
   allStates(): Map<HigherInterval, IntervalWrite>;
+  /** the forming bar, features and signal each symbol shows now, per interval (a refill) */
+  latest(wallNow: number): Map<HigherInterval, IntervalWrite>;
 }
 
 /** What one higher interval adds to a cycle's write: the same kinds of values as the 1m fields, under its own keys. */

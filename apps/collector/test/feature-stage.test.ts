@@ -41,3 +41,18 @@ describe('FeatureStage.warm', () => {
     expect(await stage.warm([spec], history, window, silentLogger())).toEqual({ restored: 1, rebuilt: 0, replayed: 50 });
   });
 });
+
+describe('FeatureStage.latest', () => {
+  it('gives what each engine shows now (the forming bar included), for the symbols that have shown any', () => {
+    const gbp = { ...spec, symbol: 'GBPUSD' };
+    const stage = new FeatureStage([spec, gbp]);
+    const forming = { ...bars(1, 120)[0]!, close: 1.2, final: false };
+    const out = stage.update(spec, bars(120), forming, 1_000);
+    const latest = stage.latest(1_000);
+    expect([...latest.features.keys()], 'GBPUSD has shown nothing yet').toEqual(['EURUSD']);
+    expect(Buffer.from(latest.features.get('EURUSD')!)).toEqual(Buffer.from(out.features!));
+    expect(Buffer.from(latest.signals.get('EURUSD')!)).toEqual(Buffer.from(out.signal!));
+    stage.reset(spec);
+    expect(stage.latest(2_000).features.size, 'a reset engine shows nothing until it is fed again').toBe(0);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { Resampler, decodeBar, redisKeys, systemClock, type Bar } from '@marketpipe/core';
+import { Resampler, decodeBar, decodeFeatures, redisKeys, systemClock, type Bar } from '@marketpipe/core';
 import { TimeframeEngines } from '../src/features/timeframe-stage';
 import { createBinaryRedisClient } from '../src/redis/client';
 import { BAR_WINDOW, RedisBarWindow, TRIM_EVERY } from '../src/redis/redis-bar-window';
@@ -142,22 +142,29 @@ describe('WindowReplicator refills the higher timeframes from 1m history', () =>
     }
   });
 
-  it('after an outage: the bars the window missed, and the latest forming bars, features and engine states', async () => {
-    const { client, keys, window, replicator, close } = await replicatorRig();
+  it('after an outage: the bars the window missed, and the forming bars, features and engine states the stage shows now', async () => {
+    const { client, keys, window, replicator, timeframes, close } = await replicatorRig();
     try {
       await replicator.refill();
       // The window lost its newest 5m and 1d bars (they were written while Redis was down).
       await client.zRemRangeByRank(keys.bars('NAS100', '5m'), -40, -1);
       await client.zRemRangeByRank(keys.bars('NAS100', '1d'), -3, -1);
       replicator.markDown(new Error('ECONNRESET (scripted)'));
-      const forming = { ...nq.at(-1)!, interval: '5m' as const, final: false };
-      const skipped = await replicator.write(write({ higher: new Map([['5m', { finals: [], forming: [forming], features: new Map([['NAS100', Buffer.from('latest')]]), signals: new Map() }]]) }));
+      // A cycle during the outage: the stage shows a new forming bar, its write is skipped.
+      const last = nq.at(-1)!;
+      const forming1m: Bar = { ...last, ts: last.ts + 60_000, close: last.close + 3, final: false };
+      timeframes.update(NAS100, [], forming1m, Date.now());
+      const skipped = await replicator.write(write({ higher: timeframes.take(false) }));
       expect(skipped).toBe(false);
       await replicator.recover();
       expect(replicator.up).toBe(true);
       for (const iv of ['5m', '1d'] as const) expect(await window.finals('NAS100', 0, Number.MAX_SAFE_INTEGER, iv), iv).toEqual(expected(iv));
-      expect(await window.forming('NAS100', '5m')).toEqual(forming);
-      expect((await client.hGet(keys.featuresOf('5m'), 'NAS100'))?.toString()).toBe('latest');
+      const shown = timeframes.slots('NAS100')!.find((s) => s.interval === '5m')!.current!;
+      expect(shown.close).toBe(forming1m.close);
+      expect(await window.forming('NAS100', '5m')).toEqual(shown);
+      const features = decodeFeatures((await client.hGet(keys.featuresOf('5m'), 'NAS100'))!);
+      expect([features.ts, features.close, features.final]).toEqual([shown.ts, shown.close, false]);
+      expect(await client.hExists(keys.featuresOf('15m'), 'NAS100'), 'no features where none are computed').toBe(0);
       expect([...(await window.loadStates(['NAS100'], '1h')).keys()], 'engine states of the feature intervals').toEqual(['NAS100']);
     } finally {
       await close();

@@ -35,6 +35,8 @@ export interface WarmReport {
 export class FeatureStage implements AnalyticsStage {
   readonly #engines = new Map<string, FeatureEngine>();
   readonly #dirty = new Set<string>();
+  /** symbols whose engine has shown features (what a refill rewrites) */
+  readonly #shown = new Set<string>();
 
   constructor(
     specs: readonly SymbolSpec[],
@@ -51,6 +53,7 @@ export class FeatureStage implements AnalyticsStage {
   reset(spec: SymbolSpec): void {
     this.#engines.set(spec.symbol, this.#newEngine(spec));
     this.#dirty.delete(spec.symbol);
+    this.#shown.delete(spec.symbol);
   }
 
   engine(symbol: string): FeatureEngine | undefined {
@@ -110,8 +113,25 @@ export class FeatureStage implements AnalyticsStage {
     if (finals.length > 0) this.#dirty.add(spec.symbol);
     if (forming) engine.update(forming, { final: false });
     if (finals.length === 0 && !forming) return {};
+    if (!this.#shown.has(spec.symbol)) this.#shown.add(spec.symbol);
     const features = engine.features(wallNow);
     return { features: encodeFeatures(features), signal: encodeSignal(scan(features, wallNow)) };
+  }
+
+  /**
+   * What every engine shows now, encoded: a refill rewrites it. Computed on demand rather than
+   * each cycle's values being kept, since keeping 15,000 payloads a cycle alive into the next
+   * (until replaced) promoted them out of the young generation: ~25–90 ms of GC a cycle.
+   */
+  latest(wallNow: number): { features: Map<string, Uint8Array>; signals: Map<string, Uint8Array> } {
+    const features = new Map<string, Uint8Array>();
+    const signals = new Map<string, Uint8Array>();
+    for (const symbol of this.#shown) {
+      const f = this.#engines.get(symbol)!.features(wallNow);
+      features.set(symbol, encodeFeatures(f));
+      signals.set(symbol, encodeSignal(scan(f, wallNow)));
+    }
+    return { features, signals };
   }
 
   /** Encoded committed state of the engines changed since they were last taken, at most `limit`, longest waiting first. */

@@ -24,6 +24,10 @@ export interface TimeframeSlot {
    * (after a restore the resampler rebuilds that bucket from history and completes it again).
    */
   engineTs: number;
+  /** the bar of this interval the symbol shows now (what a refill rewrites) */
+  current: Bar | null;
+  /** the engine has shown features */
+  shown: boolean;
 }
 
 export interface TimeframeOptions {
@@ -66,7 +70,7 @@ export class TimeframeEngines implements TimeframeStage {
     const engine = this.featureIntervals.includes(interval)
       ? new FeatureEngine({ session: spec.session, ...(this.options.periods ? { periods: this.options.periods } : {}) })
       : null;
-    return { interval, index, resampler: new Resampler({ interval, session: spec.session }), engine, engineTs: Number.NEGATIVE_INFINITY };
+    return { interval, index, resampler: new Resampler({ interval, session: spec.session }), engine, engineTs: Number.NEGATIVE_INFINITY, current: null, shown: false };
   }
 
   /** A symbol's slots, one per kept interval in `barIntervals` order (warm-up, tests). */
@@ -84,6 +88,7 @@ export class TimeframeEngines implements TimeframeStage {
   resetEngine(spec: SymbolSpec, slot: TimeframeSlot): void {
     slot.engine = this.#newSlot(spec, slot.interval, slot.index).engine;
     slot.engineTs = Number.NEGATIVE_INFINITY;
+    slot.shown = false;
   }
 
   update(spec: SymbolSpec, finals: readonly Bar[], forming: Bar | null, wallNow: number): boolean {
@@ -95,7 +100,10 @@ export class TimeframeEngines implements TimeframeStage {
       let current: Bar | null = null;
       for (const bar of finals) current = this.#feed(slot, bar, out);
       if (forming) current = this.#feed(slot, forming, out);
-      if (current) out.forming.push(current);
+      if (current) {
+        out.forming.push(current);
+        slot.current = current;
+      }
       const engine = slot.engine;
       if (!engine) continue;
       if (current && current.ts > slot.engineTs) engine.update(current, { final: false });
@@ -103,11 +111,28 @@ export class TimeframeEngines implements TimeframeStage {
         signalled = false; // nothing shown yet: no features to give
         continue;
       }
+      slot.shown = true;
       const features = engine.features(wallNow);
       out.features.set(spec.symbol, encodeFeatures(features));
       out.signals.set(spec.symbol, encodeSignal(scan(features, wallNow)));
     }
     return signalled;
+  }
+
+  /** What every symbol shows now in every interval, encoded (a refill; see FeatureStage.latest). */
+  latest(wallNow: number): Map<HigherInterval, IntervalWrite> {
+    const out = new Map<HigherInterval, IntervalWrite>(this.barIntervals.map((iv) => [iv, emptyIntervalWrite()]));
+    for (const [symbol, slots] of this.#slots) {
+      for (const slot of slots) {
+        const w = out.get(slot.interval)!;
+        if (slot.current) w.forming.push(slot.current);
+        if (!slot.engine || !slot.shown) continue;
+        const f = slot.engine.features(wallNow);
+        w.features.set(symbol, encodeFeatures(f));
+        w.signals.set(symbol, encodeSignal(scan(f, wallNow)));
+      }
+    }
+    return out;
   }
 
   /** One 1m bar into one interval: a completed bar is emitted and committed; returns the bar now forming. */

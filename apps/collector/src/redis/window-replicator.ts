@@ -26,13 +26,6 @@ export interface WindowReplicatorDeps {
   retentionMs?: number;
 }
 
-/** The latest values of one higher interval, kept to rewrite a window that lost them. */
-interface Latest {
-  forming: Map<string, Bar>;
-  features: Map<string, Uint8Array>;
-  signals: Map<string, Uint8Array>;
-}
-
 const MAX_RESYNC_PASSES = 5;
 const DEFAULT_RETENTION_MS = 90 * 86_400_000;
 
@@ -52,14 +45,14 @@ export class WindowReplicator {
   #cause = '';
   #recovering: Promise<void> | null = null;
   #skippedDuringRefill = false;
+  /**
+   * The 1m forming bars written, kept to rewrite a window that lost them. Features, signals and
+   * the higher timeframes' values are not kept: the stages compute them again for a refill.
+   */
   readonly #forming = new Map<string, Bar>();
-  readonly #features = new Map<string, Uint8Array>();
-  readonly #signals = new Map<string, Uint8Array>();
-  readonly #higher = new Map<HigherInterval, Latest>();
 
   constructor(deps: WindowReplicatorDeps) {
     this.#deps = deps;
-    for (const iv of deps.timeframes?.barIntervals ?? []) this.#higher.set(iv, { forming: new Map(), features: new Map(), signals: new Map() });
     deps.metrics.redisUp.set(1);
   }
 
@@ -75,15 +68,6 @@ export class WindowReplicator {
   /** Writes one cycle if Redis is up; false when it was skipped or failed (nothing is lost: history holds the finals). */
   async write(w: CycleWrite): Promise<boolean> {
     for (const b of w.forming) this.#forming.set(b.symbol, b);
-    for (const [s, v] of w.features) this.#features.set(s, v);
-    for (const [s, v] of w.signals) this.#signals.set(s, v);
-    for (const [iv, hw] of w.higher ?? []) {
-      const latest = this.#higher.get(iv);
-      if (!latest) continue;
-      for (const b of hw.forming) latest.forming.set(b.symbol, b);
-      for (const [s, v] of hw.features) latest.features.set(s, v);
-      for (const [s, v] of hw.signals) latest.signals.set(s, v);
-    }
     if (!this.#up) {
       this.#skippedDuringRefill = true;
       this.#recover();
@@ -159,15 +143,16 @@ export class WindowReplicator {
     const spans = new Map<HigherInterval, Map<string, FinalSpan | null>>();
     for (const iv of timeframes?.barIntervals ?? []) spans.set(iv, await window.finalSpan(symbols, iv));
     const at = this.#deps.wall.now();
+    const latest = analytics?.latest(at);
     const base: CycleWrite = {
       forming: [...this.#forming.values()],
       finals: [],
-      features: new Map(this.#features),
-      signals: new Map(this.#signals),
+      features: latest?.features ?? new Map(),
+      signals: latest?.signals ?? new Map(),
       seen: { symbols: [], at },
       specs,
       ...(analytics ? { states: analytics.allStates() } : {}),
-      ...(timeframes ? { higher: this.#latestHigher(timeframes) } : {}),
+      ...(timeframes ? { higher: latestHigher(timeframes, at) } : {}),
     };
     let refilled = 0;
     let chunk = empty(at);
@@ -200,16 +185,17 @@ export class WindowReplicator {
     return refilled;
   }
 
-  /** The latest forming bars, features and signals of every higher interval, with every engine state. */
-  #latestHigher(timeframes: TimeframeStage): Map<HigherInterval, IntervalWrite> {
-    const states = timeframes.allStates();
-    const out = new Map<HigherInterval, IntervalWrite>();
-    for (const [iv, latest] of this.#higher) {
-      const s = states.get(iv)?.states;
-      out.set(iv, { finals: [], forming: [...latest.forming.values()], features: new Map(latest.features), signals: new Map(latest.signals), ...(s ? { states: s } : {}) });
-    }
-    return out;
+}
+
+/** The forming bars, features and signals every higher interval shows now, with every engine state. */
+function latestHigher(timeframes: TimeframeStage, at: number): Map<HigherInterval, IntervalWrite> {
+  const states = timeframes.allStates();
+  const out = timeframes.latest(at);
+  for (const [iv, w] of out) {
+    const s = states.get(iv)?.states;
+    if (s) w.states = s;
   }
+  return out;
 }
 
 function higherOf(w: CycleWrite, iv: HigherInterval): IntervalWrite {
