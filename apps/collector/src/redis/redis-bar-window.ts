@@ -45,7 +45,9 @@ export class RedisBarWindow implements HotWindow {
     private readonly client: BinaryRedisClient,
     readonly keys: RedisKeys,
   ) {
-    const url = client.options?.url ?? 'redis://127.0.0.1:6379';
+    // The writes must reach the Redis the reads come from: a client made without a URL has none to share.
+    const url = client.options?.url;
+    if (!url) throw new TypeError('RedisBarWindow needs a client created from a URL (its writes open a second connection to it)');
     this.#bulk = new RedisBulkConnection(url, { timeoutMs: client.options?.commandOptions?.timeout ?? 2_000 });
   }
 

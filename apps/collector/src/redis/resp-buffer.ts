@@ -3,7 +3,6 @@ const LF = 10;
 const DOLLAR = 36;
 const STAR = 42;
 const ZERO = 48;
-const MINUS = 45;
 const encoder = new TextEncoder();
 
 /**
@@ -90,13 +89,9 @@ export class RespBuffer {
     return this;
   }
 
-  /** Writes `n` then CRLF (n ≥ 0, or negative for RESP's own -1). */
+  /** Writes a count or length `n` (≥ 0) then CRLF. */
   #digits(n: number): void {
     const buf = this.#buf;
-    if (n < 0) {
-      buf[this.#at++] = MINUS;
-      n = -n;
-    }
     if (n < 10) buf[this.#at++] = ZERO + n;
     else {
       const start = this.#at;
