@@ -11,10 +11,12 @@
  *   npm run bench -w @marketpipe/api
  *   BENCH_SECONDS=30 BENCH_ROUNDS=4 BENCH_CONNECTIONS=10 BENCH_SYMBOLS=1000 npm run bench -w @marketpipe/api
  *
- * Each route's BENCH_SECONDS are measured in BENCH_ROUNDS slices, the routes taking turns, so
- * other load on a shared machine falls on all of them alike.
+ * Two tables. "Alone": each route's own load for BENCH_SECONDS, in BENCH_ROUNDS slices with the
+ * routes taking turns (its throughput and tail). "Side by side": BENCH_SECONDS × routes more (as many
+ * requests a route as alone) in which every connection sends all routes in turn, request after request, so each route's p50 is measured
+ * against PING's under the same load at the same moments; the targets are read there.
  */
-import { RouteLoad, type RouteResult } from './load';
+import { RouteLoad, SideBySideLoad, type RouteResult } from './load';
 import { startBenchStack } from './stack';
 
 const symbols = Number(process.env.BENCH_SYMBOLS ?? 1_000);
@@ -45,36 +47,58 @@ try {
     { name: 'features, If-None-Match', path: `/v1/features/${sym}`, budgetMs: 1, conditional: true },
     { name: `signals (${symbols.toLocaleString('en')}), If-None-Match`, path: '/v1/signals?allowStale=true', budgetMs: 10, conditional: true },
   ];
-  process.stderr.write(`bench: ${rows.length} routes × ${seconds} s in ${rounds} rounds, ${connections} connections, ${symbols} symbols live\n`);
+  process.stderr.write(`bench: ${rows.length} routes × ${seconds} s alone in ${rounds} rounds, then ${seconds * rows.length} s side by side; ${connections} connections, ${symbols} symbols live\n`);
   const loads = rows.map((row) => new RouteLoad({ url: stack.url, path: row.path, authorization: stack.authorization, connections, conditional: row.conditional ?? false }));
   for (let round = 1; round <= rounds; round++) {
     for (const load of loads) await load.slice(seconds / rounds);
     process.stderr.write(`bench: round ${round}/${rounds} done\n`);
   }
-  const results: (RouteResult & Row)[] = rows.map((row, i) => ({ ...row, ...loads[i]!.result() }));
-  const ping = results.find((r) => r.path === '/v1/bench/ping')!;
+  const alone = rows.map((row, i) => ({ ...row, ...loads[i]!.result() }));
+  const together = await new SideBySideLoad({
+    url: stack.url,
+    authorization: stack.authorization,
+    connections,
+    targets: rows.map((row) => ({ path: row.path, conditional: row.conditional ?? false })),
+  }).run(seconds * rows.length);
+  const side = rows.map((row, i) => ({ ...row, ...together.routes[i]! }));
   const ms = (v: number) => +v.toFixed(2);
+  const statuses = (r: RouteResult) => Object.entries(r.statuses).filter(([s]) => s !== '200' && s !== '304').map(([s, n]) => `${s}×${n}`).join(' ');
+
+  console.log('Each route alone (its own load, routes taking turns in slices):');
   console.table(
-    results.map((r) => {
+    alone.map((r) => ({
+      route: r.name,
+      'req/s': Math.round(r.requestsPerSecond),
+      'p50 ms': ms(r.p50Ms),
+      'p99 ms': ms(r.p99Ms),
+      'HTTP 200': r.statuses[200] ?? 0,
+      'HTTP 304': r.statuses[304] ?? 0,
+      'KiB per 200': +(r.bytesPer200 / 1024).toFixed(1),
+      other: statuses(r),
+      errors: r.errors,
+    })),
+  );
+  const ping = side.find((r) => r.path === '/v1/bench/ping')!;
+  console.log('Side by side (every connection sends the routes in turn; the targets are read here):');
+  console.table(
+    side.map((r) => {
       const over = r.p50Ms - ping.p50Ms;
       return {
         route: r.name,
-        'req/s': Math.round(r.requestsPerSecond),
         'p50 ms': ms(r.p50Ms),
         'p99 ms': ms(r.p99Ms),
         'p50 − PING ms': r.budgetMs === undefined ? '' : ms(over),
         target: r.budgetMs === undefined ? '' : `≤ ${r.budgetMs} ms ${over <= r.budgetMs ? 'met' : 'MISSED'}`,
         'HTTP 200': r.statuses[200] ?? 0,
         'HTTP 304': r.statuses[304] ?? 0,
-        'KiB per 200': +(r.bytesPer200 / 1024).toFixed(1),
-        other: Object.entries(r.statuses).filter(([s]) => s !== '200' && s !== '304').map(([s, n]) => `${s}×${n}`).join(' '),
-        errors: r.errors,
+        other: statuses(r),
       };
     }),
   );
-  const failed = results.filter((r) => r.errors > 0 || Object.keys(r.statuses).some((s) => s !== '200' && s !== '304'));
-  if (failed.length) {
-    process.stderr.write(`bench: errors or unexpected statuses on ${failed.map((r) => r.name).join(', ')}\n`);
+  console.log(`side by side: ${Math.round(side.reduce((n, r) => n + r.requestsPerSecond, 0))} req/s in all, ${together.errors} connection errors or timeouts`);
+  const failed = [...alone, ...side].filter((r) => r.errors > 0 || statuses(r) !== '');
+  if (failed.length || together.errors > 0) {
+    process.stderr.write(`bench: errors or unexpected statuses on ${[...new Set(failed.map((r) => r.name))].join(', ') || 'the side-by-side run'}\n`);
     process.exitCode = 1;
   }
 } finally {
