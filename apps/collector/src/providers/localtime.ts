@@ -40,6 +40,22 @@ const LOCAL = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?$/;
  * offset in force before the change, as clocks that did not jump would read it.
  */
 export function localToUtc(local: string, timeZone: string): number {
+  // A poll of thousands of symbols carries the same few minute stamps thousands of times.
+  let known = converted.get(timeZone);
+  if (!known) converted.set(timeZone, (known = new Map()));
+  let ts = known.get(local);
+  if (ts === undefined) {
+    if (known.size >= CONVERTED_PER_ZONE) known.clear();
+    known.set(local, (ts = convert(local, timeZone)));
+  }
+  return ts;
+}
+
+/** per zone, local stamp → UTC ms; a zone's map is emptied when full (a long backfill), not pruned */
+const converted = new Map<string, Map<string, number>>();
+const CONVERTED_PER_ZONE = 4_096;
+
+function convert(local: string, timeZone: string): number {
   const m = LOCAL.exec(local.trim());
   if (!m) return Number.NaN;
   const [, y, mo, d, h = '0', mi = '0', s = '0'] = m;

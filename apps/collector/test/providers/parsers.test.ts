@@ -111,6 +111,20 @@ describe('local time conversion', () => {
     expect(localToUtc('not a time', 'UTC')).toBeNaN();
     expect(localToUtc('2024-01-01 00:00:00', 'Not/AZone')).toBeNaN();
   });
+
+  it('answers a stamp asked again, in another zone, or after thousands of others, as the first time', () => {
+    const stamp = '2024-07-01 09:30:00';
+    expect(localToUtc(stamp, 'UTC')).toBe(Date.UTC(2024, 6, 1, 9, 30));
+    expect(localToUtc(stamp, 'America/New_York')).toBe(Date.UTC(2024, 6, 1, 13, 30));
+    expect(localToUtc(stamp, 'UTC')).toBe(Date.UTC(2024, 6, 1, 9, 30));
+    for (let i = 0; i < 10_000; i++) {
+      const ts = Date.UTC(2024, 0, 1) + i * 60_000;
+      const d = new Date(ts).toISOString();
+      expect(localToUtc(`${d.slice(0, 10)} ${d.slice(11, 19)}`, 'UTC')).toBe(ts);
+    }
+    expect(localToUtc(stamp, 'America/New_York')).toBe(Date.UTC(2024, 6, 1, 13, 30));
+    expect(localToUtc('not a time', 'UTC')).toBeNaN();
+  });
 });
 
 describe('Twelve Data', () => {
