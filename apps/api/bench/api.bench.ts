@@ -9,11 +9,12 @@
  * keeps whole ms, and only of 2xx answers).
  *
  *   npm run bench -w @marketpipe/api
- *   BENCH_SECONDS=30 BENCH_ROUNDS=4 BENCH_CONNECTIONS=10 BENCH_SYMBOLS=1000 npm run bench -w @marketpipe/api
+ *   BENCH_SECONDS=30 BENCH_ROUNDS=4 BENCH_CONNECTIONS=10 BENCH_SIDE_CONNECTIONS=1 BENCH_SYMBOLS=1000 npm run bench -w @marketpipe/api
  *
  * Two tables. "Alone": each route's own load for BENCH_SECONDS, in BENCH_ROUNDS slices with the
- * routes taking turns (its throughput and tail). "Side by side": BENCH_SECONDS × routes more (as many
- * requests a route as alone) in which every connection sends all routes in turn, request after request, so each route's p50 is measured
+ * routes taking turns (its throughput and tail). "Side by side": BENCH_SECONDS × routes more (each route
+ * as long as alone) on BENCH_SIDE_CONNECTIONS (1: a request's own time, no queue) in
+ * which every connection sends all routes in turn, request after request, so each route's p50 is measured
  * against PING's under the same load at the same moments; the targets are read there.
  */
 import { RouteLoad, SideBySideLoad, type RouteResult } from './load';
@@ -22,6 +23,8 @@ import { startBenchStack } from './stack';
 const symbols = Number(process.env.BENCH_SYMBOLS ?? 1_000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+/** One by default: at 10 every request queues 25–50 ms behind the others on 2 cores, and a route's 1 ms is lost in that queue's noise. */
+const sideConnections = Number(process.env.BENCH_SIDE_CONNECTIONS ?? 1);
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
 const backfillHours = Number(process.env.BENCH_BACKFILL_HOURS ?? 3);
 
@@ -47,7 +50,7 @@ try {
     { name: 'features, If-None-Match', path: `/v1/features/${sym}`, budgetMs: 1, conditional: true },
     { name: `signals (${symbols.toLocaleString('en')}), If-None-Match`, path: '/v1/signals?allowStale=true', budgetMs: 10, conditional: true },
   ];
-  process.stderr.write(`bench: ${rows.length} routes × ${seconds} s alone in ${rounds} rounds, then ${seconds * rows.length} s side by side; ${connections} connections, ${symbols} symbols live\n`);
+  process.stderr.write(`bench: ${rows.length} routes × ${seconds} s alone in ${rounds} rounds, ${connections} connections, then ${seconds * rows.length} s side by side, ${sideConnections}; ${symbols} symbols live\n`);
   const loads = rows.map((row) => new RouteLoad({ url: stack.url, path: row.path, authorization: stack.authorization, connections, conditional: row.conditional ?? false }));
   for (let round = 1; round <= rounds; round++) {
     for (const load of loads) await load.slice(seconds / rounds);
@@ -57,14 +60,14 @@ try {
   const together = await new SideBySideLoad({
     url: stack.url,
     authorization: stack.authorization,
-    connections,
+    connections: sideConnections,
     targets: rows.map((row) => ({ path: row.path, conditional: row.conditional ?? false })),
   }).run(seconds * rows.length);
   const side = rows.map((row, i) => ({ ...row, ...together.routes[i]! }));
   const ms = (v: number) => +v.toFixed(2);
   const statuses = (r: RouteResult) => Object.entries(r.statuses).filter(([s]) => s !== '200' && s !== '304').map(([s, n]) => `${s}×${n}`).join(' ');
 
-  console.log('Each route alone (its own load, routes taking turns in slices):');
+  console.log(`Each route alone, ${connections} connections (its own load, the routes taking turns in slices):`);
   console.table(
     alone.map((r) => ({
       route: r.name,
@@ -79,7 +82,7 @@ try {
     })),
   );
   const ping = side.find((r) => r.path === '/v1/bench/ping')!;
-  console.log('Side by side (every connection sends the routes in turn; the targets are read here):');
+  console.log(`Side by side, ${sideConnections} connection(s) (each sends the routes in turn; the targets are read here):`);
   console.table(
     side.map((r) => {
       const over = r.p50Ms - ping.p50Ms;

@@ -141,6 +141,10 @@ export async function runScale(o: ScaleOptions) {
     p50Ms: round(pct(sorted, 50)),
     p99Ms: round(pct(sorted, 99)),
     maxMs: round(sorted.at(-1) ?? Number.NaN),
+    /** the cycles that committed a minute's final bars (every symbol's at once): what the p99 is made of */
+    boundaryMs: measured.filter((r) => r.finals > 0).map((r) => round(r.durationMs)),
+    /** the p99 of the other cycles */
+    steadyP99Ms: round(pct(measured.filter((r) => r.finals === 0).map((r) => r.durationMs).sort((a, b) => a - b), 99)),
     overruns,
     lostBars: lost.lost,
     expectedBars: lost.expected,
