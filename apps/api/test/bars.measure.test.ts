@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app';
+import { medianMs } from './median';
 import { CountingLimiter, MemoryKeys, MemoryMarket, bar } from './fakes';
 
 /**
@@ -9,21 +10,9 @@ import { CountingLimiter, MemoryKeys, MemoryMarket, bar } from './fakes';
  * comes from. Prints a table; asserts only correctness, never timings (noisy on shared
  * machines). Numbers are recorded in apps/api/README.md.
  */
-const RUNS = 9;
-/** workerd's clock ticks in whole ms: each run times a batch of requests. */
+/** requests per timed batch (workerd's clock ticks in whole ms) */
 const BATCH = 200;
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
-
-/** Median ms of one call. */
-async function median(run: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    for (let j = 0; j < BATCH; j++) await run();
-    times.push((performance.now() - t0) / BATCH);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
-}
 
 describe('GET /v1/bars/{s}?limit=100, CPU per request', () => {
   it('measures the 200, the 304 and the constant route', async () => {
@@ -48,10 +37,10 @@ describe('GET /v1/bars/{s}?limit=100, CPU per request', () => {
     expect((await get(path, { 'if-none-match': first.tag! })).status).toBe(304);
     expect((await get('/v1/bench/constant')).status).toBe(200);
 
-    const ok = await median(() => get(path));
-    const notModified = await median(() => get(path, { 'if-none-match': first.tag! }));
-    const constant = await median(() => get('/v1/bench/constant'));
-    const stringify = await median(async () => JSON.stringify({ bars }));
+    const ok = await medianMs(() => get(path), { batch: BATCH });
+    const notModified = await medianMs(() => get(path, { 'if-none-match': first.tag! }), { batch: BATCH });
+    const constant = await medianMs(() => get('/v1/bench/constant'), { batch: BATCH });
+    const stringify = await medianMs(async () => JSON.stringify({ bars }), { batch: BATCH });
     console.log(
       [
         `GET ${path}, ${(first.body.length / 1024).toFixed(1)} KiB of JSON, in-memory ports, median ms per request in workerd:`,

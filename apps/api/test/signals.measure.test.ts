@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SYMBOL_SPECS, decodeSignal, encodeSignal } from '@marketpipe/core';
 import { createApp } from '../src/app';
+import { medianMs } from './median';
 import { CountingLimiter, MemoryKeys, MemoryMarket, signal } from './fakes';
 
 /**
@@ -10,21 +11,9 @@ import { CountingLimiter, MemoryKeys, MemoryMarket, signal } from './fakes';
  * on shared machines). Numbers are recorded in apps/api/README.md.
  */
 const SYMBOLS = 1_000;
-/** workerd's clock ticks in whole ms: each run times a batch of requests. */
-const RUNS = 9;
+/** requests per timed batch (workerd's clock ticks in whole ms) */
 const BATCH = 20;
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
-
-/** Median ms of one call. */
-async function median(run: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    for (let j = 0; j < BATCH; j++) await run();
-    times.push((performance.now() - t0) / BATCH);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
-}
 
 describe(`GET /v1/signals of ${SYMBOLS.toLocaleString('en')} symbols, CPU per request`, () => {
   it('measures the board’s 200 and 304 against rebuilding every request', async () => {
@@ -46,12 +35,12 @@ describe(`GET /v1/signals of ${SYMBOLS.toLocaleString('en')} symbols, CPU per re
 
     const first = await get();
     expect(JSON.parse(first.body).items).toHaveLength(SYMBOLS);
-    const ok = await median(() => get());
-    const notModified = await median(async () => expect((await get({ 'if-none-match': first.tag })).status).toBe(304));
+    const ok = await medianMs(() => get(), { batch: BATCH });
+    const notModified = await medianMs(async () => expect((await get({ 'if-none-match': first.tag })).status).toBe(304), { batch: BATCH });
     market.version = null;
-    const rebuilt = await median(() => get());
+    const rebuilt = await medianMs(() => get(), { batch: BATCH });
     const encoded = [...market.sigs.values()].map(encodeSignal);
-    const decode = await median(async () => encoded.map(decodeSignal));
+    const decode = await medianMs(async () => encoded.map(decodeSignal), { batch: BATCH });
 
     console.log(
       [

@@ -85,13 +85,14 @@ export async function runScale(o: ScaleOptions) {
     LOG_LEVEL: 'warn',
     ...o.env,
   });
-  const reports: CycleReport[] = [];
+  /** each cycle's report and the second of the minute it ended in */
+  const reports: (CycleReport & { second: number })[] = [];
   let source: BatchBarSource | undefined;
   const rssBefore = process.memoryUsage().rss;
   const collector = await startCollector(config, {
     logger: createLogger('warn'),
     healthServer: false,
-    onCycle: (r) => reports.push(r),
+    onCycle: (r) => reports.push({ ...r, second: new Date().getUTCSeconds() }),
     sources: async (ctx) => {
       const fetcher = new TwelveDataBatchFetcher({
         baseUrl: o.providerUrl,
@@ -145,6 +146,8 @@ export async function runScale(o: ScaleOptions) {
     boundaryMs: measured.filter((r) => r.finals > 0).map((r) => round(r.durationMs)),
     /** the p99 of the other cycles */
     steadyP99Ms: round(pct(measured.filter((r) => r.finals === 0).map((r) => r.durationMs).sort((a, b) => a - b), 99)),
+    /** the slowest cycles, as "ms@s": the second of the minute each ended in (the boundary's cycle ends at :00–:01) */
+    slowest: [...measured].sort((a, b) => b.durationMs - a.durationMs).slice(0, 6).map((r) => `${Math.round(r.durationMs)}@${r.second}`).join(' '),
     overruns,
     lostBars: lost.lost,
     expectedBars: lost.expected,
