@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { prng } from '@marketpipe/testkit';
 
 export interface RouteResult {
   requestsPerSecond: number;
@@ -117,8 +118,7 @@ export class RouteLoad {
  * otherwise always pay for its garbage). Seeded: every run sends the same sequence.
  */
 function visitingOrder(routes: number, shuffles = 24): number[] {
-  let seed = 0x9e3779b9;
-  const random = () => ((seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
+  const random = prng(0x9e3779b9);
   const order: number[] = [];
   for (let k = 0; k < shuffles; k++) {
     const round = Array.from({ length: routes }, (_, i) => i);
