@@ -12,6 +12,7 @@ import { HistoryFlusher } from './history/history-flusher';
 import { Orchestrator, type CycleReport } from './orchestrator';
 import { FeatureStage, type WarmReport } from './features/feature-stage';
 import { TimeframeEngines } from './features/timeframe-stage';
+import { TimeframeThread } from './features/timeframe-thread';
 import { warmTimeframes, withTimeframes } from './features/timeframe-warm';
 import { createRewarm } from './bootstrap/rewarm';
 import { Ticker } from './ticker';
@@ -27,6 +28,8 @@ import { keepCompiledCode } from './runtime';
 
 export const VERSION = '0.1.0';
 const DAY = 86_400_000;
+/** TIMEFRAME_THREAD=auto moves the higher timeframes to their thread from this many symbols */
+export const TIMEFRAME_THREAD_AUTO_SYMBOLS = 1_000;
 
 export interface CollectorOptions {
   logger?: Logger;
@@ -65,8 +68,8 @@ export interface RunningCollector {
   readonly backfill: BackfillReport[];
   readonly warm: WarmReport | undefined;
   readonly features: FeatureStage | undefined;
-  /** the higher timeframes (BAR_INTERVALS, FEATURE_INTERVALS); undefined when none are kept */
-  readonly timeframes: TimeframeEngines | undefined;
+  /** the higher timeframes (BAR_INTERVALS, FEATURE_INTERVALS), in-process or on their thread (TIMEFRAME_THREAD); undefined when none are kept */
+  readonly timeframes: TimeframeEngines | TimeframeThread | undefined;
   readonly timeframesWarm: WarmReport | undefined;
   runCycle(): Promise<CycleReport>;
   /** rebuilds these symbols' engines from history, one between each two cycles (after the background bootstrap) */
@@ -135,13 +138,13 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
       : undefined;
   const warmReport = analytics ? await analytics.warm(lease ? [] : specs, history, redisUp ? window : null, logger) : undefined;
   if (warmReport) logger.info(warmReport, 'feature engines warm');
-  const timeframes =
-    opts.features === false || config.BAR_INTERVALS.length === 0
-      ? undefined
-      : new TimeframeEngines(specs, { barIntervals: config.BAR_INTERVALS, featureIntervals: config.BAR_INTERVALS.filter((iv) => config.FEATURE_INTERVALS.includes(iv)) });
+  const timeframeOptions = { barIntervals: config.BAR_INTERVALS, featureIntervals: config.BAR_INTERVALS.filter((iv) => config.FEATURE_INTERVALS.includes(iv)) };
+  const warmedTimeframes = opts.features === false || config.BAR_INTERVALS.length === 0 ? undefined : new TimeframeEngines(specs, timeframeOptions);
   const retentionMs = config.RETENTION_DAYS * DAY;
-  const timeframesWarm = timeframes ? await warmTimeframes(timeframes, lease ? [] : specs, history, redisUp ? window : null, logger, retentionMs) : undefined;
-  if (timeframesWarm) logger.info({ ...timeframesWarm, intervals: config.BAR_INTERVALS, featureIntervals: timeframes!.featureIntervals }, 'higher timeframes warm');
+  const timeframesWarm = warmedTimeframes ? await warmTimeframes(warmedTimeframes, lease ? [] : specs, history, redisUp ? window : null, logger, retentionMs) : undefined;
+  if (timeframesWarm) logger.info({ ...timeframesWarm, intervals: config.BAR_INTERVALS, featureIntervals: timeframeOptions.featureIntervals }, 'higher timeframes warm');
+  const threaded = !lease && (config.TIMEFRAME_THREAD === 'on' || (config.TIMEFRAME_THREAD === 'auto' && specs.length >= TIMEFRAME_THREAD_AUTO_SYMBOLS));
+  const timeframes = warmedTimeframes && threaded ? await TimeframeThread.start(specs, timeframeOptions, config.REDIS_PREFIX, warmedTimeframes) : warmedTimeframes;
   const replicator = new WindowReplicator({
     window: lease?.window ?? window,
     history,
@@ -282,6 +285,9 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
           }),
         redis,
         timers: [pruneTimer],
-      })).finally(() => window.close())),
+      })).finally(() => {
+        window.close();
+        if (timeframes instanceof TimeframeThread) void timeframes.close();
+      })),
   };
 }

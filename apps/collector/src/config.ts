@@ -51,6 +51,11 @@ export const ConfigSchema = z.object({
   FEATURE_INTERVALS: csv
     .default(['1m', '5m', '1h'])
     .pipe(z.array(z.enum(INTERVALS)).refine((ivs) => ivs.includes('1m'), '1m features are always computed: list 1m')),
+  /**
+   * the higher timeframes on a worker thread: auto turns it on from 1,000 symbols (below that, a message per batch costs
+   * about what it frees); lease mode keeps them in-process, where each symbol's write is fenced
+   */
+  TIMEFRAME_THREAD: z.enum(['auto', 'on', 'off']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BRIDGE_PORT: port.default(8079),
   BRIDGE_TOKEN: z.string().min(16).optional(),
@@ -78,6 +83,9 @@ export const ConfigSchema = z.object({
   TWELVEDATA_PER_DAY: z.coerce.number().int().positive().default(800),
   POLYGON_PER_MIN: z.coerce.number().int().positive().default(5),
 }).superRefine((c, ctx) => {
+  if (c.TIMEFRAME_THREAD === 'on' && c.SHARD_MODE === 'lease') {
+    ctx.addIssue({ code: 'custom', path: ['TIMEFRAME_THREAD'], message: 'lease mode fences each symbol’s write, which needs the timeframes in-process: use auto or off with SHARD_MODE=lease' });
+  }
   for (const iv of c.FEATURE_INTERVALS) {
     if (iv !== '1m' && !(c.BAR_INTERVALS as readonly string[]).includes(iv)) {
       ctx.addIssue({ code: 'custom', path: ['FEATURE_INTERVALS'], message: `${iv} features are computed over its bars: add ${iv} to BAR_INTERVALS` });

@@ -1,5 +1,5 @@
 import type { Bar } from '@marketpipe/core';
-import type { CycleWrite, TimeframeStage } from './ports';
+import type { CycleWrite, HigherWrites, TimeframeStage } from './ports';
 import type { WindowReplicator } from './redis/window-replicator';
 
 /** What one symbol contributed to the cycle's write. */
@@ -82,8 +82,7 @@ export class CycleWriter {
     const part = this.#part;
     this.#part = this.#newPart();
     Object.assign(part.write, closing);
-    if (this.deps.timeframes) part.write.higher = this.deps.timeframes.take(stateLimit);
-    this.#sent.push(this.#send(part));
+    this.#sent.push(this.#send(part, this.deps.timeframes?.take(stateLimit)));
     const outcomes = await Promise.all(this.#sent);
     return outcomes.every(Boolean);
   }
@@ -94,11 +93,16 @@ export class CycleWriter {
     if (part.symbols === 0) return;
     this.#part = this.#newPart();
     part.write.partial = true;
-    if (this.deps.timeframes) part.write.higher = this.deps.timeframes.take(false);
-    this.#sent.push(this.#send(part));
+    this.#sent.push(this.#send(part, this.deps.timeframes?.take(false)));
   }
 
-  async #send(part: Part): Promise<boolean> {
+  /**
+   * Waits for the part's higher timeframes (computed in another thread, or already there), then
+   * writes. Takes resolve in the order they were made, so the parts still reach Redis in order
+   * and the closing write stays last.
+   */
+  async #send(part: Part, higher: HigherWrites | Promise<HigherWrites> | undefined): Promise<boolean> {
+    if (higher) part.write.higher = await higher;
     const written = await this.deps.replicator.write(part.write);
     if (written) {
       const now = performance.now();

@@ -55,12 +55,23 @@ export interface TimeframeStage {
   readonly featureIntervals: readonly HigherInterval[];
   /** feeds a symbol's newly committed 1m finals and its forming bar; true when it made a signal for every feature interval */
   update(spec: SymbolSpec, finals: readonly Bar[], forming: Bar | null, wallNow: number): boolean;
-  /** what the updates since the last call made, per interval; with the changed engine states when `states` (a number: at most that many per interval) */
-  take(states: boolean | number): Map<HigherInterval, IntervalWrite>;
+  /**
+   * what the updates since the last call made, per interval; with the changed engine states when `states` (a number: at most
+   * that many per interval). A promise when another thread computes them (TimeframeThread): takes resolve in call order.
+   */
+  take(states: boolean | number): HigherWrites | Promise<HigherWrites>;
   /** every engine's state, per interval (a refill, shutdown) */
-  allStates(): Map<HigherInterval, IntervalWrite>;
+  allStates(): HigherWrites | Promise<HigherWrites>;
   /** the forming bar, features and signal each symbol shows now, per interval (a refill) */
-  latest(wallNow: number): Map<HigherInterval, IntervalWrite>;
+  latest(wallNow: number): HigherWrites | Promise<HigherWrites>;
+}
+
+export type HigherWrites = Map<HigherInterval, IntervalWrite>;
+
+/** Redis commands encoded ahead as RESP, and how many replies they will get. */
+export interface EncodedCommands {
+  bytes: Uint8Array;
+  commands: number;
 }
 
 /** What one higher interval adds to a cycle's write: the same kinds of values as the 1m fields, under its own keys. */
@@ -70,6 +81,8 @@ export interface IntervalWrite {
   features: Map<string, Uint8Array>;
   signals: Map<string, Uint8Array>;
   states?: Map<string, Uint8Array>;
+  /** the hash writes of the fields above, already encoded (by the timeframe thread; those fields are then empty) */
+  encoded?: EncodedCommands;
 }
 
 /** Everything one cycle writes to the hot window; all of it goes out as one pipeline. */

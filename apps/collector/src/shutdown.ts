@@ -56,9 +56,10 @@ export async function stopWithin(budgetMs: number, logger: Logger, p: StoppableP
   let statesSaved: boolean | null = null;
   if (p.analytics) {
     const states = p.analytics.allStates();
-    const higher = p.timeframes?.allStates();
+    const higher = p.timeframes ? (await within(Promise.resolve(p.timeframes.allStates()), Math.min(left(), 1_000))) : undefined;
+    const higherStates = higher?.ok ? higher.value : undefined;
     const saved = p.replicator.up
-      ? await within(p.replicator.write({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: Date.now() }, states, ...(higher ? { higher } : {}) }), Math.min(left(), 1_000))
+      ? await within(p.replicator.write({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: Date.now() }, states, ...(higherStates ? { higher: higherStates } : {}) }), Math.min(left(), 1_000))
       : null;
     statesSaved = saved !== null && saved.ok && saved.value;
   }

@@ -77,6 +77,20 @@ export class Resampler {
     return { completed, current: this.#show(null) };
   }
 
+  /** The committed aggregate of the open bucket (null: none): with `restore`, moves a resampler to another thread. */
+  state(): Bar | null {
+    return this.#acc;
+  }
+
+  /** Continues from a `state()`: the bucket is found again from the aggregate's time. */
+  restore(acc: Bar | null): void {
+    this.#acc = acc;
+    if (!acc) return;
+    const { start, end } = this.bucketOf(acc.ts);
+    this.#bucket = start;
+    this.#bucketEnd = end;
+  }
+
   /** Resamples a whole series of final 1m bars (oldest first): every complete bucket, then the open one. */
   static series(bars: readonly Bar[], opts: { interval: Exclude<Interval, '1m'>; session: SessionSpec }): Bar[] {
     const r = new Resampler(opts);

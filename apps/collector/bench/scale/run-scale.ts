@@ -6,6 +6,7 @@ import { createClient as createLibsql } from '@libsql/client';
 import { startPrivateRedis } from '@marketpipe/testkit';
 import { loadConfig } from '../../src/config';
 import { startCollector } from '../../src/collector';
+import { TimeframeThread } from '../../src/features/timeframe-thread';
 import { createLogger } from '../../src/logger';
 import type { CycleReport } from '../../src/orchestrator';
 import { BatchBarSource } from '../../src/providers/batch-source';
@@ -25,6 +26,8 @@ export interface ScaleOptions {
   batchSize: number;
   /** collector settings passed through (BAR_INTERVALS, FEATURE_INTERVALS, PROVIDER_TIMEOUT_MS…) */
   env?: Record<string, string>;
+  /** CPU ms the fake provider's process has used so far (it shares the machine) */
+  providerCpuMs?: () => number;
 }
 
 export type ScaleResult = Awaited<ReturnType<typeof runScale>>;
@@ -111,7 +114,10 @@ export async function runScale(o: ScaleOptions) {
   loop.enable();
   const redisBefore = await redisCounters(redis.url);
   const cpuBefore = process.cpuUsage();
+  const providerCpuBefore = o.providerCpuMs?.() ?? 0;
   const eluBefore = performance.eventLoopUtilization();
+  const thread = collector.timeframes instanceof TimeframeThread ? collector.timeframes : undefined;
+  const threadEluBefore = thread?.utilization();
   const requestsBefore = source?.requests ?? 0;
   const overrunCount = async () => (await collector.metrics.overruns.get()).values[0]?.value ?? 0;
   // the warm-up cycles (JIT, first connections) are left out of the overruns as of the percentiles
@@ -121,7 +127,9 @@ export async function runScale(o: ScaleOptions) {
   await new Promise((r) => setTimeout(r, o.seconds * 1_000));
   const measured = reports.slice(measuredFrom);
   const cpu = process.cpuUsage(cpuBefore);
+  const providerCpu = (o.providerCpuMs?.() ?? 0) - providerCpuBefore;
   const elu = performance.eventLoopUtilization(eluBefore);
+  const threadBusyMs = thread && threadEluBefore ? thread.utilization().active - threadEluBefore.active : undefined;
   const redisAfter = await redisCounters(redis.url);
   loop.disable();
   const lastCycleAt = Date.now();
@@ -154,9 +162,15 @@ export async function runScale(o: ScaleOptions) {
     failedFetches: measured.reduce((n, r) => n + r.failedSymbols.length, 0),
     formingUpdatesPerCycle: round(measured.reduce((n, r) => n + r.formingChanged, 0) / Math.max(1, cycles)),
     cpuMsPerCycle: round((cpu.user + cpu.system) / 1_000 / Math.max(1, cycles)),
+    /** the fake provider's CPU (its own process, on the same 2 cores) */
+    providerCpuMsPerCycle: round(providerCpu / Math.max(1, cycles)),
     eventLoopDelayP99Ms: round(loop.percentile(99) / 1e6),
     /** share of the wall time the event loop was busy */
     eventLoopUtilization: round(elu.utilization, 3),
+    /** ms a cycle the main thread's event loop was busy */
+    mainThreadMsPerCycle: round(elu.active / Math.max(1, cycles)),
+    /** ms a cycle the timeframe thread computed (TIMEFRAME_THREAD; null when the timeframes ran in-process) */
+    timeframeThreadMsPerCycle: threadBusyMs === undefined ? null : round(threadBusyMs / Math.max(1, cycles)),
     rssMb: round(rss / 2 ** 20),
     rssKbPerSymbol: round((rss - rssBefore) / 1_024 / o.symbols, 2),
     providerRequestsPerCycle: round(((source?.requests ?? 0) - requestsBefore) / Math.max(1, cycles)),

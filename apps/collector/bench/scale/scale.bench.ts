@@ -10,7 +10,7 @@
  * Writes bench-results/scale.json (the last run) and, in growth mode, bench-results/scale-growth.json.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { runScale, type ScaleResult } from './run-scale';
 
@@ -21,8 +21,14 @@ const API_KEY = 'bench-key';
 const PASSED_ON = ['BAR_INTERVALS', 'FEATURE_INTERVALS', 'PROVIDER_TIMEOUT_MS', 'HISTORY_FLUSH_MS'];
 const env = Object.fromEntries(PASSED_ON.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
 
+/** CPU ms a process has used (Linux /proc; utime + stime are in clock ticks, 100 a second on Linux). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** The fake provider in a process of its own, so the collector's CPU figures are its own. */
-async function startFakeProvider(): Promise<{ url: string; stop(): void }> {
+async function startFakeProvider(): Promise<{ url: string; cpuMs(): number; stop(): void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./fake-twelvedata.ts', import.meta.url).pathname], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -34,7 +40,7 @@ async function startFakeProvider(): Promise<{ url: string; stop(): void }> {
       if (m) resolve(Number(m[1]));
     });
   });
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  return { url: `http://127.0.0.1:${port}`, cpuMs: () => processCpuMs(child.pid!), stop: () => child.kill('SIGTERM') };
 }
 
 const fake = await startFakeProvider();
@@ -42,7 +48,7 @@ const results: ScaleResult[] = [];
 try {
   for (const symbols of sizes) {
     process.stderr.write(`bench:scale: ${symbols} symbols for ${seconds} s (batches of ${batchSize}) ${JSON.stringify(env)}…\n`);
-    results.push(await runScale({ symbols, seconds, providerUrl: fake.url, apiKey: API_KEY, batchSize, env }));
+    results.push(await runScale({ symbols, seconds, providerUrl: fake.url, apiKey: API_KEY, batchSize, env, providerCpuMs: fake.cpuMs }));
     console.table([results.at(-1)]);
   }
 } finally {

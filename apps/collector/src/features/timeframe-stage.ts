@@ -6,6 +6,7 @@ import {
   encodeValue,
   scan,
   type Bar,
+  type FeatureEngineState,
   type FeaturePeriods,
   type SymbolSpec,
 } from '@marketpipe/core';
@@ -28,6 +29,17 @@ export interface TimeframeSlot {
   current: Bar | null;
   /** the engine has shown features */
   shown: boolean;
+}
+
+/** A slot as it stands, to move it to another thread (TimeframeThread): everything `update` builds on. */
+export interface SlotState {
+  acc: Bar | null;
+  engine: FeatureEngineState | null;
+  engineTs: number;
+  current: Bar | null;
+  shown: boolean;
+  /** its engine state has not been taken for saving since it last changed */
+  dirty: boolean;
 }
 
 export interface TimeframeOptions {
@@ -82,6 +94,35 @@ export class TimeframeEngines implements TimeframeStage {
   reset(spec: SymbolSpec): void {
     this.#slots.set(spec.symbol, this.barIntervals.map((iv, index) => this.#newSlot(spec, iv, index)));
     for (const dirty of this.#dirty) dirty.delete(spec.symbol);
+  }
+
+  /** Every slot of a symbol as it stands (the engines' committed state; a forming bar is sent again every cycle). */
+  exportSlots(symbol: string): SlotState[] {
+    return (this.#slots.get(symbol) ?? []).map((slot) => ({
+      acc: slot.resampler.state(),
+      engine: slot.engine?.snapshot() ?? null,
+      engineTs: slot.engineTs,
+      current: slot.current,
+      shown: slot.shown,
+      dirty: this.#dirty[slot.index]!.has(symbol),
+    }));
+  }
+
+  /** Continues a symbol from `exportSlots` taken in another thread; its engine states are saved with the next take. */
+  importSlots(spec: SymbolSpec, states: readonly SlotState[]): void {
+    const slots = this.barIntervals.map((iv, index) => this.#newSlot(spec, iv, index));
+    slots.forEach((slot, i) => {
+      const s = states[i];
+      if (!s) return;
+      slot.resampler.restore(s.acc);
+      if (slot.engine && s.engine) slot.engine.restore(s.engine);
+      slot.engineTs = s.engineTs;
+      slot.current = s.current;
+      slot.shown = s.shown;
+      if (s.dirty) this.#dirty[i]!.add(spec.symbol);
+      else this.#dirty[i]!.delete(spec.symbol);
+    });
+    this.#slots.set(spec.symbol, slots);
   }
 
   /** Gives a slot a fresh engine (its persisted state was unusable). */

@@ -3,7 +3,8 @@ import type { HigherInterval, HistorySink, HotWindow } from '../ports';
 import type { Logger } from '../logger';
 import type { ShardAnalytics } from '../shard/shard-coordinator';
 import { WARM_BARS, type WarmReport } from './feature-stage';
-import type { TimeframeEngines, TimeframeSlot } from './timeframe-stage';
+import { TimeframeEngines, type TimeframeSlot } from './timeframe-stage';
+import type { TimeframeThread } from './timeframe-thread';
 
 /**
  * How far back a higher timeframe is rebuilt from 1m history: `bars` bars of it (markets trade
@@ -91,7 +92,7 @@ function restore(stage: TimeframeEngines, spec: SymbolSpec, slot: TimeframeSlot,
 }
 
 /** A symbol taken over from another collector (SHARD_MODE=lease) is reset and warmed in every timeframe, not only 1m. */
-export function withTimeframes(analytics: ShardAnalytics, timeframes: TimeframeEngines | undefined, retentionMs: number): ShardAnalytics {
+export function withTimeframes(analytics: ShardAnalytics, timeframes: TimeframeEngines | TimeframeThread | undefined, retentionMs: number): ShardAnalytics {
   if (!timeframes) return analytics;
   return {
     reset: (spec) => {
@@ -100,7 +101,13 @@ export function withTimeframes(analytics: ShardAnalytics, timeframes: TimeframeE
     },
     warm: async (specs, history, window, logger) => {
       await analytics.warm(specs, history, window, logger);
-      await warmTimeframes(timeframes, specs, history, window, logger, retentionMs);
+      if (timeframes instanceof TimeframeEngines) await warmTimeframes(timeframes, specs, history, window, logger, retentionMs);
+      else {
+        // The thread's engines are warmed in-process, where history and Redis are read, then moved over.
+        const local = timeframes.localStage(specs);
+        await warmTimeframes(local, specs, history, window, logger, retentionMs);
+        await timeframes.load(local, specs);
+      }
     },
   };
 }

@@ -4,6 +4,7 @@ import type { CycleWrite, FinalSpan, HotWindow, IntervalWrite } from '../ports';
 import type { BinaryRedisClient } from './client';
 import { RedisBulkConnection } from './bulk-connection';
 import { RespBuffer } from './resp-buffer';
+import { hset, hsetBars, intervalHashes } from './hash-writes';
 
 /** Final bars kept per symbol and interval in Redis (docs/architecture: the hot window). */
 export const BAR_WINDOW = 5_000;
@@ -105,12 +106,10 @@ export class RedisBarWindow implements HotWindow {
     }
   }
 
-  /** A higher timeframe: one HSET per hash for all its symbols, like the 1m ones. */
+  /** A higher timeframe: one HSET per hash for all its symbols, like the 1m ones (encoded already when the timeframe thread made them). */
   #addInterval(out: RespBuffer, interval: Interval, w: IntervalWrite, touched: string[]): void {
-    hsetBars(out, this.keys.formingOf(interval), w.forming);
-    hset(out, this.keys.featuresOf(interval), w.features);
-    hset(out, this.keys.signalsOf(interval), w.signals);
-    if (w.states) hset(out, this.keys.stateOf(interval), w.states);
+    if (w.encoded) out.raw(w.encoded);
+    intervalHashes(out, this.keys, interval, w);
     this.#addFinals(out, w.finals, touched);
   }
 
@@ -193,17 +192,4 @@ function stagger(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return (h >>> 0) % TRIM_EVERY;
-}
-
-/** One HSET of symbol → value for every entry (none when empty). */
-function hset(out: RespBuffer, key: string, values: ReadonlyMap<string, Uint8Array>): void {
-  if (values.size === 0) return;
-  out.command(2 + 2 * values.size, 'HSET').string(key);
-  for (const [symbol, value] of values) out.string(symbol).bulk(value);
-}
-
-function hsetBars(out: RespBuffer, key: string, bars: readonly Bar[]): void {
-  if (bars.length === 0) return;
-  out.command(2 + 2 * bars.length, 'HSET').string(key);
-  for (const bar of bars) out.string(bar.symbol).bulk(encodeBar(bar));
 }

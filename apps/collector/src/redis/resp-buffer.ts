@@ -1,3 +1,5 @@
+import type { EncodedCommands } from '../ports';
+
 const CR = 13;
 const LF = 10;
 const DOLLAR = 36;
@@ -31,6 +33,20 @@ export class RespBuffer {
   /** The encoded commands (a view: valid until the next write into this buffer). */
   bytes(): Uint8Array {
     return this.#buf.subarray(0, this.#at);
+  }
+
+  /** Empties the buffer, keeping its memory, for the next batch of commands. */
+  reset(): this {
+    this.#at = 0;
+    this.commands = 0;
+    return this;
+  }
+
+  /** Commands encoded elsewhere (the timeframe thread's), appended as they are. */
+  raw(encoded: EncodedCommands): this {
+    this.#copy(encoded.bytes);
+    this.commands += encoded.commands;
+    return this;
   }
 
   /** Starts a command of `args` arguments (its name counts as one); the arguments follow. */

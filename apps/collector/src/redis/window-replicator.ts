@@ -152,7 +152,7 @@ export class WindowReplicator {
       seen: { symbols: [], at },
       specs,
       ...(analytics ? { states: analytics.allStates() } : {}),
-      ...(timeframes ? { higher: latestHigher(timeframes, at) } : {}),
+      ...(timeframes ? { higher: await latestHigher(timeframes, at) } : {}),
     };
     let refilled = 0;
     let chunk = empty(at);
@@ -188,9 +188,9 @@ export class WindowReplicator {
 }
 
 /** The forming bars, features and signals every higher interval shows now, with every engine state. */
-function latestHigher(timeframes: TimeframeStage, at: number): Map<HigherInterval, IntervalWrite> {
-  const states = timeframes.allStates();
-  const out = timeframes.latest(at);
+async function latestHigher(timeframes: TimeframeStage, at: number): Promise<Map<HigherInterval, IntervalWrite>> {
+  const states = await timeframes.allStates();
+  const out = await timeframes.latest(at);
   for (const [iv, w] of out) {
     const s = states.get(iv)?.states;
     if (s) w.states = s;

@@ -1,0 +1,128 @@
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { RESP_TYPES, createClient } from 'redis';
+import { redisKeys, type Bar, type RedisKeys } from '@marketpipe/core';
+import { TimeframeEngines, type TimeframeOptions } from '../src/features/timeframe-stage';
+import { TimeframeThread } from '../src/features/timeframe-thread';
+import { BarFeed, readFeed } from '../src/features/bar-feed';
+import { createBinaryRedisClient } from '../src/redis/client';
+import { RedisBarWindow } from '../src/redis/redis-bar-window';
+import type { TimeframeStage } from '../src/ports';
+import { NAS100, nq1m } from './timeframes-fixtures';
+
+const options: TimeframeOptions = { barIntervals: ['5m', '15m', '30m', '1h', '4h', '1d'], featureIntervals: ['5m', '1h'] };
+const nq = nq1m();
+const XNAS = { ...NAS100, symbol: 'XNAS' };
+/** the same minutes as a second symbol, at other prices: the thread keeps symbols apart */
+const xnas = nq.map((b) => ({ ...b, symbol: 'XNAS', open: b.open / 2, high: b.high / 2, low: b.low / 2, close: b.close / 2 }));
+const specs = [NAS100, XNAS];
+
+describe('BarFeed', () => {
+  it('carries finals and a forming bar per symbol, with every field, and provider names once', () => {
+    const feed = new BarFeed();
+    const forming: Bar = { ...nq[2]!, final: false, source: 'yahoo' };
+    const filled: Bar = { ...nq[1]!, filled: true };
+    feed.add(0, 1_000, [nq[0]!, filled], forming);
+    feed.add(1, 1_001, [], { ...xnas[0]!, final: false });
+    const first = feed.take();
+    expect(first.sources).toEqual(['firstrate', 'yahoo']);
+    const read = [...readFeed(first.data, ['NAS100', 'XNAS'], first.sources)];
+    expect(read).toEqual([
+      { index: 0, wallNow: 1_000, finals: [nq[0], filled], forming },
+      { index: 1, wallNow: 1_001, finals: [], forming: { ...xnas[0], final: false } },
+    ]);
+    feed.add(0, 1_002, [nq[3]!], null);
+    const second = feed.take();
+    expect(second.sources, 'a name already sent is not sent again').toEqual([]);
+    expect([...readFeed(second.data, ['NAS100'], first.sources)]).toEqual([{ index: 0, wallNow: 1_002, finals: [nq[3]], forming: null }]);
+    expect(feed.take().data.length, 'a take empties the feed').toBe(0);
+  });
+});
+
+/** Everything a stage's writes put in Redis under one prefix, keyed without it. */
+async function dump(url: string, keys: RedisKeys, prefix: string): Promise<Map<string, unknown>> {
+  const client = createClient({ url }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  await client.connect();
+  try {
+    const out = new Map<string, unknown>();
+    for (const iv of options.barIntervals) {
+      for (const key of [keys.formingOf(iv), keys.featuresOf(iv), keys.signalsOf(iv), keys.stateOf(iv)]) {
+        const all = await client.hGetAll(key);
+        out.set(key.slice(prefix.length), Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Buffer.from(v).toString('hex')])));
+      }
+      for (const spec of specs) {
+        const key = keys.bars(spec.symbol, iv);
+        out.set(key.slice(prefix.length), (await client.zRange(key, 0, -1)).map((m) => Buffer.from(m).toString('hex')));
+      }
+    }
+    return out;
+  } finally {
+    client.destroy();
+  }
+}
+
+describe('TimeframeThread against TimeframeEngines, through real Redis', () => {
+  const url = inject('redisUrl');
+  const clients: ReturnType<typeof createBinaryRedisClient>[] = [];
+  const threads: TimeframeThread[] = [];
+  afterAll(async () => {
+    await Promise.all(threads.map((t) => t.close()));
+    await Promise.all(clients.map((c) => c.quit()));
+  });
+
+  async function windowFor(stage: 'a' | 'b') {
+    const prefix = `test:${randomUUID().slice(0, 8)}:${stage}:`;
+    const client = createBinaryRedisClient(url);
+    await client.connect();
+    clients.push(client);
+    return { prefix, window: new RedisBarWindow(client, redisKeys(prefix)) };
+  }
+
+  /** Minutes `from`..`to` fed as the live loop does: each second's forming bar, then the minute final, a take per step. */
+  async function run(stage: TimeframeStage, window: RedisBarWindow, from: number, to: number): Promise<void> {
+    for (let i = from; i < to; i++) {
+      for (const [spec, bars] of [[NAS100, nq], [XNAS, xnas]] as const) {
+        const bar = bars[i]!;
+        stage.update(spec, [], { ...bar, final: false, close: bar.open }, bar.ts + 30_000);
+        stage.update(spec, [bar], null, bar.ts + 60_000);
+      }
+      const states = i % 7 === 0 ? 3 : false;
+      await window.writeCycle({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: 0 }, higher: await stage.take(states) });
+    }
+  }
+
+  it('writes byte for byte what the in-process stage writes, started cold or from engines warmed in-process', async () => {
+    const a = await windowFor('a');
+    const b = await windowFor('b');
+    const inProcess = new TimeframeEngines(specs, options);
+    const warmed = new TimeframeEngines(specs, options);
+    const half = 3_000;
+    // The thread starts from an in-process stage halfway through a bucket of every interval, as after warmTimeframes.
+    for (let i = 0; i < half; i++) {
+      for (const [spec, bars] of [[NAS100, nq], [XNAS, xnas]] as const) {
+        inProcess.update(spec, [bars[i]!], null, 0);
+        warmed.update(spec, [bars[i]!], null, 0);
+      }
+    }
+    inProcess.take(false);
+    warmed.take(false);
+    const thread = await TimeframeThread.start(specs, options, b.prefix, warmed);
+    threads.push(thread);
+    await run(inProcess, a.window, half, half + 1_500);
+    await run(thread, b.window, half, half + 1_500);
+    const [got, want] = await Promise.all([dump(url, b.window.keys, b.prefix), dump(url, a.window.keys, a.prefix)]);
+    expect([...want.values()].filter((v) => (Array.isArray(v) ? v.length : Object.keys(v as object).length) > 0).length, 'the run wrote something to compare').toBeGreaterThan(20);
+    expect(got).toEqual(want);
+    const latest = [await thread.latest(1), inProcess.latest(1)];
+    expect(latest[0]).toEqual(latest[1]);
+    expect(await thread.allStates()).toEqual(inProcess.allStates());
+  });
+
+  it('fails a take with a typed error once the thread is gone, instead of hanging the cycle', async () => {
+    const { prefix } = await windowFor('a');
+    const thread = await TimeframeThread.start(specs, options, prefix, new TimeframeEngines(specs, options));
+    thread.update(NAS100, [nq[0]!], null, 0);
+    await thread.close();
+    await expect(thread.take(false)).rejects.toMatchObject({ code: 'timeframe_thread' });
+  });
+});
