@@ -102,8 +102,16 @@ export class CycleWriter {
    * and the closing write stays last.
    */
   async #send(part: Part, higher: HigherWrites | Promise<HigherWrites> | undefined): Promise<boolean> {
-    if (higher) part.write.higher = await higher;
+    let failure: unknown = null;
+    try {
+      if (higher) part.write.higher = await higher;
+    } catch (error) {
+      // A failed timeframe thread must not take the 1m data down with it: the part goes out without its
+      // higher timeframes, and the cycle still fails (counted, logged) once it is written.
+      failure = error;
+    }
     const written = await this.deps.replicator.write(part.write);
+    if (failure) throw failure;
     if (written) {
       const now = performance.now();
       const { oneMinute, higher } = this.deps.latency;

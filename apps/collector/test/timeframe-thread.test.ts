@@ -8,7 +8,9 @@ import { BarFeed, readFeed } from '../src/features/bar-feed';
 import { createBinaryRedisClient } from '../src/redis/client';
 import { RedisBarWindow } from '../src/redis/redis-bar-window';
 import type { TimeframeStage } from '../src/ports';
+import { startCollector } from '../src/collector';
 import { NAS100, nq1m } from './timeframes-fixtures';
+import { silentLogger, testConfig } from './helpers';
 
 const options: TimeframeOptions = { barIntervals: ['5m', '15m', '30m', '1h', '4h', '1d'], featureIntervals: ['5m', '1h'] };
 const nq = nq1m();
@@ -116,6 +118,24 @@ describe('TimeframeThread against TimeframeEngines, through real Redis', () => {
     const latest = [await thread.latest(1), inProcess.latest(1)];
     expect(latest[0]).toEqual(latest[1]);
     expect(await thread.allStates()).toEqual(inProcess.allStates());
+  });
+
+  it('a collector whose thread died keeps writing its 1m data, and each cycle fails with the typed error', async () => {
+    const config = testConfig(url, { SIM_SPEED: '60', BACKFILL_HOURS: '1', TIMEFRAME_THREAD: 'on' });
+    const c = await startCollector(config, { logger: silentLogger(), healthServer: false, autoStart: false });
+    const client = createClient({ url });
+    await client.connect();
+    try {
+      expect(c.timeframes).toBeInstanceOf(TimeframeThread);
+      await c.runCycle();
+      const version = Number(await client.get(redisKeys(config.REDIS_PREFIX).version));
+      await (c.timeframes as TimeframeThread).close();
+      await expect(c.runCycle()).rejects.toMatchObject({ code: 'timeframe_thread' });
+      expect(Number(await client.get(redisKeys(config.REDIS_PREFIX).version)), 'the closing write (1m, seen, heartbeat) still went out').toBe(version + 1);
+    } finally {
+      await client.quit();
+      await c.stop();
+    }
   });
 
   it('fails a take with a typed error once the thread is gone, instead of hanging the cycle', async () => {
