@@ -8,6 +8,11 @@
  * the internet. Prices are a deterministic function of (symbol, second), so the bars of a
  * minute do not depend on when they are asked for.
  *   tsx apps/collector/bench/scale/fake-twelvedata.ts   → prints "PORT <n>"
+ *
+ * It shares the 2 cores with the collector it measures, so a reply is written as JSON text from
+ * pieces cached per symbol (its `meta`), per minute (datetime, open) and per row (as of its last
+ * second) rather than built as objects and stringified: a poll costs each symbol the seconds
+ * since its last poll. The text is byte for byte what JSON.stringify gives for those objects.
  */
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -26,6 +31,10 @@ function symbolKey(symbol: string): number {
   return h >>> 0;
 }
 
+/**
+ * Math.sin of arguments this large (10^7–10^9) takes the slow argument reduction, ~130 ns a call,
+ * three per symbol and second: a good part of what a poll still costs, kept so prices stay the same.
+ */
 function price(key: number, second: number): number {
   const base = 10 + (key % 5_000);
   const k = key / 2 ** 32;
@@ -46,27 +55,71 @@ interface MinuteSoFar {
   low: number;
   close: number;
   volume: number;
+  /** `{"datetime":…,"open":…,"high":"`: fixed for the minute */
+  head: string;
+  /** high and low as written: toFixed again only when they move */
+  highText: string;
+  lowText: string;
+  /** the whole row as of `last` ('' until written) */
+  json: string;
 }
-/** per symbol key and minute, for the last CACHED_MINUTES minutes (live polls; a catch-up reaching further is computed) */
-const minutes = new Map<string, MinuteSoFar>();
+/** What a symbol's replies share; dropped once it has not been asked for CACHED_MINUTES. */
+interface SymbolCache {
+  key: number;
+  /** its name as a JSON string, its key in a batch reply */
+  quoted: string;
+  /** its reply up to the first row: `{"meta":{…},"values":[` */
+  head: string;
+  /** its minutes by opening ts, for the last CACHED_MINUTES minutes (live polls; a catch-up reaching further is computed) */
+  minutes: Map<number, MinuteSoFar>;
+  /** the last request that asked for it, to spot a symbol asked twice */
+  askedIn: number;
+}
+const symbols = new Map<string, SymbolCache>();
+/** minute ts → datetime, for the same cached minutes: every symbol's row of a minute shows it */
+const datetimes = new Map<number, string>();
 let prunedAt = 0;
 const CACHED_MINUTES = 5;
+const cachedFrom = () => prunedAt - CACHED_MINUTES * MINUTE;
+
+function symbolCache(symbol: string): SymbolCache {
+  let c = symbols.get(symbol);
+  if (!c) {
+    const meta = JSON.stringify({ ...recordedSeries.meta, symbol, exchange_timezone: 'UTC' });
+    c = { key: symbolKey(symbol), quoted: JSON.stringify(symbol), head: `{"meta":${meta},"values":[`, minutes: new Map(), askedIn: 0 };
+    symbols.set(symbol, c);
+  }
+  return c;
+}
+
+function datetime(ts: number): string {
+  let d = datetimes.get(ts);
+  if (d === undefined) {
+    d = utcDatetime(ts);
+    if (ts >= cachedFrom()) datetimes.set(ts, d);
+  }
+  return d;
+}
 
 /**
- * The 1min row of the minute opening at `ts`, built from its seconds up to `upTo`. Cached and
- * extended, so the fake's CPU (it shares the 2 cores with the collector it measures) stays a
- * few ms a cycle rather than a minute of seconds per symbol per request.
+ * The 1min row of the minute opening at `ts`, built from its seconds up to `upTo`, as JSON.
+ * Cached and extended, so a poll costs the seconds since the last one rather than a minute of
+ * seconds, and a row asked again at the same second (a closed minute) is not written again.
  */
-function row(key: number, ts: number, upTo: number) {
+function row(c: SymbolCache, ts: number, upTo: number): string {
+  const { key } = c;
   const first = ts / 1000;
   const last = Math.min(first + 59, Math.floor(upTo / 1000));
-  const id = `${key}:${ts}`;
-  let m = minutes.get(id);
+  let m = c.minutes.get(ts);
   if (!m || m.last > last) {
     const open = price(key, first - 1);
-    m = { last: first - 1, open, high: open, low: open, close: open, volume: 0 };
-    if (ts >= prunedAt - CACHED_MINUTES * MINUTE) minutes.set(id, m);
+    const openText = open.toFixed(5);
+    const head = `{"datetime":"${datetime(ts)}","open":"${openText}","high":"`;
+    m = { last: first - 1, open, high: open, low: open, close: open, volume: 0, head, highText: openText, lowText: openText, json: '' };
+    if (ts >= cachedFrom()) c.minutes.set(ts, m);
   }
+  if (m.last === last && m.json !== '') return m.json;
+  const { high, low } = m;
   for (let s = m.last + 1; s <= last; s++) {
     m.close = price(key, s);
     if (m.close > m.high) m.high = m.close;
@@ -74,26 +127,55 @@ function row(key: number, ts: number, upTo: number) {
     m.volume += (Math.imul(key ^ s, 0x9e3779b1) >>> 0) % 50;
     m.last = s;
   }
-  return { datetime: utcDatetime(ts), open: m.open.toFixed(5), high: m.high.toFixed(5), low: m.low.toFixed(5), close: m.close.toFixed(5), volume: String(m.volume) };
+  if (m.high !== high) m.highText = m.high.toFixed(5);
+  if (m.low !== low) m.lowText = m.low.toFixed(5);
+  m.json = `${m.head}${m.highText}","low":"${m.lowText}","close":"${m.close.toFixed(5)}","volume":"${m.volume}"}`;
+  return m.json;
 }
 
 function prune(now: number): void {
   const minute = Math.floor(now / MINUTE) * MINUTE;
   if (minute === prunedAt) return;
   prunedAt = minute;
-  const oldest = minute - CACHED_MINUTES * MINUTE;
-  for (const id of minutes.keys()) if (Number(id.slice(id.indexOf(':') + 1)) < oldest) minutes.delete(id);
+  const oldest = cachedFrom();
+  for (const ts of datetimes.keys()) if (ts < oldest) datetimes.delete(ts);
+  for (const [symbol, c] of symbols) {
+    for (const ts of c.minutes.keys()) if (ts < oldest) c.minutes.delete(ts);
+    if (c.minutes.size === 0) symbols.delete(symbol);
+  }
 }
 
-function series(symbol: string, outputsize: number, now: number) {
-  const key = symbolKey(symbol);
+/** One symbol's reply as JSON: `meta`, then `outputsize` rows newest first, then `status`. */
+function series(c: SymbolCache, outputsize: number, now: number): string {
   const current = Math.floor(now / MINUTE) * MINUTE;
-  const values = [];
+  let json = c.head;
   for (let i = 0; i < outputsize; i++) {
     const ts = current - i * MINUTE;
-    values.push(row(key, ts, i === 0 ? now : ts + MINUTE - 1));
+    json += (i === 0 ? '' : ',') + row(c, ts, i === 0 ? now : ts + MINUTE - 1);
   }
-  return { meta: { ...recordedSeries.meta, symbol, exchange_timezone: 'UTC' }, values, status: 'ok' };
+  return `${json}],"status":"ok"}`;
+}
+
+let requests = 0;
+/**
+ * A batch reply: the symbols' replies keyed by symbol, in the order JSON.stringify gives an object
+ * of them, which is the order asked unless a symbol repeats or looks like an array index.
+ */
+function batch(asked: string[], outputsize: number, now: number): string {
+  const id = ++requests;
+  let plain = true;
+  const replies = asked.map((s) => {
+    const c = symbolCache(s);
+    const first = s.charCodeAt(0);
+    if (c.askedIn === id || (first >= 48 && first <= 57) || s === '__proto__') plain = false;
+    c.askedIn = id;
+    return `${c.quoted}:${series(c, outputsize, now)}`;
+  });
+  if (plain) return `{${replies.join(',')}}`;
+  // As an object's keys: integer-like symbols first, a repeat in its first place, `__proto__` dropped.
+  const byKey: Record<string, string> = {};
+  asked.forEach((s, i) => (byKey[s] = replies[i]!));
+  return `{${Object.values(byKey).join(',')}}`;
 }
 
 let seed = 0x2545f491;
@@ -102,27 +184,24 @@ function latencyMs(): number {
   return 30 + (seed % 51);
 }
 
+const UNAUTHORIZED = JSON.stringify({ code: 401, message: '**apikey** parameter is incorrect or not specified.', status: 'error' });
+const NOT_SERVED = JSON.stringify({ code: 400, message: 'only 1min /time_series is served here', status: 'error' });
+
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const send = (status: number, body: unknown) =>
+  const send = (status: number, body: string) =>
     setTimeout(() => {
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
+      res.end(body);
     }, latencyMs());
-  if (url.searchParams.get('apikey') !== FAKE_API_KEY) {
-    return send(401, { code: 401, message: '**apikey** parameter is incorrect or not specified.', status: 'error' });
-  }
-  if (url.pathname !== '/time_series' || url.searchParams.get('interval') !== '1min') {
-    return send(400, { code: 400, message: 'only 1min /time_series is served here', status: 'error' });
-  }
-  const symbols = (url.searchParams.get('symbol') ?? '').split(',').filter(Boolean);
+  if (url.searchParams.get('apikey') !== FAKE_API_KEY) return send(401, UNAUTHORIZED);
+  if (url.pathname !== '/time_series' || url.searchParams.get('interval') !== '1min') return send(400, NOT_SERVED);
+  const asked = (url.searchParams.get('symbol') ?? '').split(',').filter(Boolean);
   const outputsize = Math.min(5_000, Math.max(1, Number(url.searchParams.get('outputsize') ?? 30)));
   const now = Date.now();
   prune(now);
-  if (symbols.length === 1) return send(200, series(symbols[0]!, outputsize, now));
-  const body: Record<string, unknown> = {};
-  for (const s of symbols) body[s] = series(s, outputsize, now);
-  return send(200, body);
+  if (asked.length === 1) return send(200, series(symbolCache(asked[0]!), outputsize, now));
+  return send(200, batch(asked, outputsize, now));
 });
 server.keepAliveTimeout = 120_000;
 server.listen(0, '127.0.0.1', () => {

@@ -49,6 +49,17 @@ export interface FeatureEngineState {
   vwap: VwapState;
 }
 
+let lastPeriods: Readonly<FeaturePeriods> | null = null;
+
+/**
+ * The engines of a process almost always have the same periods: they then share one frozen
+ * object, which the payload writer knows by identity instead of comparing it number by number.
+ */
+function shared(p: Readonly<FeaturePeriods>): Readonly<FeaturePeriods> {
+  if (lastPeriods === null || !samePeriods(lastPeriods, p)) lastPeriods = p;
+  return lastPeriods;
+}
+
 /**
  * Every indicator of docs/architecture.md §2 for one symbol, updated bar by bar in O(1) without
  * allocating. `update` leaves numeric results in the indicators' fields (NaN = not warm);
@@ -66,10 +77,10 @@ export class FeatureEngine {
   readonly macd: Macd;
   readonly momentum: Momentum;
   readonly vwap: Vwap;
-  private readonly emaKeys: readonly string[];
   /**
    * The EMA keys are integer-like ("200"), which V8 keeps as sparse elements: filling a fresh
-   * `{}` with them costs ~4× cloning an object that already has them.
+   * `{}` with them costs ~4× cloning an object that already has them. They are written by
+   * number (`ema[200]`, the same property as `ema["200"]`): V8 converts a string key each time.
    */
   private readonly emaTemplate: Record<string, number | null>;
   // The bar last shown, copied field by field: the caller may reuse its bar object.
@@ -85,7 +96,7 @@ export class FeatureEngine {
   private finalInterval: Interval = '1m';
 
   constructor(options: FeatureEngineOptions) {
-    const p = (this.periods = resolvePeriods(options.periods));
+    const p = resolvePeriods(options.periods);
     try {
       this.ema = p.ema.map((n) => new Ema(n));
       this.volumeMa = new Sma(p.volumeMa);
@@ -98,10 +109,10 @@ export class FeatureEngine {
       if (cause instanceof IndicatorError) throw new FeatureEngineError('invalid_options', cause.message, { cause });
       throw cause;
     }
+    this.periods = shared(p);
     const s = options.session;
     this.vwap = new Vwap(typeof s === 'function' ? s : createSessionAnchor(s));
-    this.emaKeys = p.ema.map(String);
-    this.emaTemplate = Object.fromEntries(this.emaKeys.map((k) => [k, null]));
+    this.emaTemplate = Object.fromEntries(p.ema.map((n) => [n, null]));
   }
 
   update(bar: Bar, options: UpdateOptions = bar): void {
@@ -156,7 +167,8 @@ export class FeatureEngine {
   features(computedAt: number): Features {
     if (this.ts !== this.ts) throw new FeatureEngineError('no_data', 'features() before any update');
     const ema = { ...this.emaTemplate };
-    for (let i = 0; i < this.ema.length; i++) ema[this.emaKeys[i]!] = orNull(this.ema[i]!.value);
+    const periods = this.periods.ema;
+    for (let i = 0; i < periods.length; i++) ema[periods[i]!] = orNull(this.ema[i]!.value);
     const { bb, macd } = this;
     return {
       symbol: this.symbol,
