@@ -27,6 +27,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('refuses the timeframe thread in lease mode, where each symbol’s write is fenced', () => {
+    expect(loadConfig({}).TIMEFRAME_THREAD).toBe('auto');
+    expect(() => loadConfig({ TIMEFRAME_THREAD: 'on', SHARD_MODE: 'lease' })).toThrow(/TIMEFRAME_THREAD/);
+    expect(loadConfig({ TIMEFRAME_THREAD: 'auto', SHARD_MODE: 'lease' }).TIMEFRAME_THREAD).toBe('auto');
+  });
+
   it('treats an empty key as no key', () => {
     expect(loadConfig({ POLYGON_API_KEY: '  ' }).POLYGON_API_KEY).toBeUndefined();
   });
