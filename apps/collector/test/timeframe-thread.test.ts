@@ -7,8 +7,11 @@ import { TimeframeThread } from '../src/features/timeframe-thread';
 import { BarFeed, readFeed } from '../src/features/bar-feed';
 import { createBinaryRedisClient } from '../src/redis/client';
 import { RedisBarWindow } from '../src/redis/redis-bar-window';
-import type { TimeframeStage } from '../src/ports';
+import type { HigherWrites, TimeframeStage } from '../src/ports';
 import { startCollector } from '../src/collector';
+import { FeatureStage } from '../src/features/feature-stage';
+import { warmTimeframes, withTimeframes } from '../src/features/timeframe-warm';
+import { MemoryHistory } from './fakes/memory-stores';
 import { NAS100, nq1m } from './timeframes-fixtures';
 import { silentLogger, testConfig } from './helpers';
 
@@ -118,6 +121,23 @@ describe('TimeframeThread against TimeframeEngines, through real Redis', () => {
     const latest = [await thread.latest(1), inProcess.latest(1)];
     expect(latest[0]).toEqual(latest[1]);
     expect(await thread.allStates()).toEqual(inProcess.allStates());
+  });
+
+  it('a rewarm (withTimeframes) resets a symbol in the thread and loads what was warmed in-process from history', async () => {
+    const { prefix } = await windowFor('b');
+    const thread = await TimeframeThread.start(specs, options, prefix, new TimeframeEngines(specs, options));
+    threads.push(thread);
+    const history = new MemoryHistory();
+    history.add(nq.slice(0, 4_000));
+    await history.flush();
+    await run(thread, (await windowFor('b')).window, 0, 50);
+    const rewarm = withTimeframes(new FeatureStage([NAS100]), thread, 90 * 86_400_000);
+    rewarm.reset(NAS100);
+    await rewarm.warm([NAS100], history, null, silentLogger());
+    const inProcess = new TimeframeEngines([NAS100], options);
+    await warmTimeframes(inProcess, [NAS100], history, null, silentLogger(), 90 * 86_400_000);
+    const states = (w: HigherWrites) => [...w].map(([iv, iw]) => [iv, iw.states?.get('NAS100')]);
+    expect(states(await thread.allStates())).toEqual(states(inProcess.allStates()));
   });
 
   it('a collector whose thread died keeps writing its 1m data, and each cycle fails with the typed error', async () => {

@@ -25,7 +25,6 @@ export type TimeframeRequest = { id: number } & (
   | { kind: 'part'; feed: Float64Array; sources: string[]; states: boolean | number }
   | { kind: 'load'; slots: [index: number, slots: SlotState[]][] }
   | { kind: 'reset'; indices: number[] }
-  | { kind: 'export'; index: number }
   | { kind: 'latest'; wallNow: number }
   | { kind: 'allStates' }
 );
@@ -35,7 +34,6 @@ export interface TimeframeReply {
   error?: string;
   part?: EncodedPart;
   writes?: HigherWrites;
-  slots?: SlotState[];
 }
 
 /** The timeframe thread failed (it threw, or exited): the cycle's higher timeframes are not written. */
@@ -148,11 +146,6 @@ export class TimeframeThread implements TimeframeStage {
     const index = this.#indexOf(spec.symbol);
     this.#shown[index] = 0;
     this.#call({ kind: 'reset', indices: [index] }).catch(() => undefined);
-  }
-
-  /** A symbol's slots as the thread holds them (tests compare them with an in-process run). */
-  async exportSlots(symbol: string): Promise<SlotState[]> {
-    return (await this.#call({ kind: 'export', index: this.#indexOf(symbol) })).slots!;
   }
 
   async latest(wallNow: number): Promise<HigherWrites> {

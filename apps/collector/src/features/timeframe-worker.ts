@@ -60,8 +60,6 @@ function handle(msg: TimeframeRequest): { reply: Omit<TimeframeReply, 'id'>; tra
         reported[index] = 0;
       }
       return { reply: {} };
-    case 'export':
-      return { reply: { slots: engines.exportSlots(symbols[msg.index]!) } };
     case 'latest':
       return { reply: { writes: engines.latest(msg.wallNow) } };
     case 'allStates':
