@@ -1,5 +1,5 @@
 import type { Bar, Reject, SymbolSpec } from '@marketpipe/core';
-import { SpikeGuard, fillGaps } from '@marketpipe/core';
+import { INTERVAL_MS, SpikeGuard, fillGaps } from '@marketpipe/core';
 import type { CollectorMetrics } from './metrics';
 import type { SourceResult } from './ports';
 
@@ -114,8 +114,20 @@ export function screenBars(
   let ordered = true;
   for (let i = 1; i < fresh.length && ordered; i++) ordered = fresh[i - 1]!.ts < fresh[i]!.ts;
   const sorted = ordered ? fresh : fresh.sort((a, b) => a.ts - b.ts);
+  if (consecutive(cursor.lastFinal, sorted)) return sorted; // no gap to fill: the common poll, without fillGaps' copies
   if (!cursor.lastFinal) return fillGaps(sorted, cursor.spec.session, { maxFillBars }).bars;
   return fillGaps([cursor.lastFinal, ...sorted], cursor.spec.session, { maxFillBars }).bars.slice(1);
+}
+
+/** Each bar one interval after the one before it (the first after `last`, when there is one): nothing for fillGaps to do. */
+function consecutive(last: Bar | null, bars: readonly Bar[]): boolean {
+  let prev = last ?? bars[0];
+  for (let i = last ? 0 : 1; i < bars.length; i++) {
+    const bar = bars[i]!;
+    if (bar.ts - prev!.ts !== INTERVAL_MS[prev!.interval]) return false;
+    prev = bar;
+  }
+  return true;
 }
 
 /** Bars before the current minute are final, the current minute's is forming. */

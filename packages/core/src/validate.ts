@@ -13,19 +13,19 @@ function reject(bar: Bar, reason: RejectReason, detail: string): Reject {
   return { reason, symbol: bar.symbol, ts: bar.ts, detail };
 }
 
+const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+const nonFinite = (bar: Bar, name: string, v: unknown): Reject => reject(bar, 'non_finite', `${name} is ${String(v)}`);
+
 /** Checks one bar on its own; returns the first problem found, or null when it is sound. */
 export function validateBar(bar: Bar, opts: ValidateOptions): Reject | null {
   const { ts, open, high, low, close, volume } = bar;
-  for (const [name, v] of [
-    ['ts', ts],
-    ['open', open],
-    ['high', high],
-    ['low', low],
-    ['close', close],
-    ['volume', volume],
-  ] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) return reject(bar, 'non_finite', `${name} is ${String(v)}`);
-  }
+  // Field by field rather than over a list of pairs: this runs for every bar of every poll.
+  if (!finite(ts)) return nonFinite(bar, 'ts', ts);
+  if (!finite(open)) return nonFinite(bar, 'open', open);
+  if (!finite(high)) return nonFinite(bar, 'high', high);
+  if (!finite(low)) return nonFinite(bar, 'low', low);
+  if (!finite(close)) return nonFinite(bar, 'close', close);
+  if (!finite(volume)) return nonFinite(bar, 'volume', volume);
   if (open <= 0 || high <= 0 || low <= 0 || close <= 0) {
     return reject(bar, 'non_positive_price', `prices must be > 0 (o=${open} h=${high} l=${low} c=${close})`);
   }

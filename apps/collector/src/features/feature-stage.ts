@@ -7,6 +7,7 @@ import {
   scan,
   type Bar,
   type FeatureEngineState,
+  type Features,
   type FeaturePeriods,
   type SymbolSpec,
 } from '@marketpipe/core';
@@ -37,6 +38,8 @@ export class FeatureStage implements AnalyticsStage {
   readonly #dirty = new Set<string>();
   /** symbols whose engine has shown features (what a refill rewrites) */
   readonly #shown = new Set<string>();
+  /** the payload object every engine's features are written into, encoded and scanned, then overwritten */
+  #scratch: Features | undefined;
 
   constructor(
     specs: readonly SymbolSpec[],
@@ -114,7 +117,7 @@ export class FeatureStage implements AnalyticsStage {
     if (forming) engine.update(forming, { final: false });
     if (finals.length === 0 && !forming) return {};
     if (!this.#shown.has(spec.symbol)) this.#shown.add(spec.symbol);
-    const features = engine.features(wallNow);
+    const features = (this.#scratch = engine.features(wallNow, this.#scratch));
     return { features: encodeFeatures(features), signal: encodeSignal(scan(features, wallNow)) };
   }
 
@@ -127,7 +130,7 @@ export class FeatureStage implements AnalyticsStage {
     const features = new Map<string, Uint8Array>();
     const signals = new Map<string, Uint8Array>();
     for (const symbol of this.#shown) {
-      const f = this.#engines.get(symbol)!.features(wallNow);
+      const f = (this.#scratch = this.#engines.get(symbol)!.features(wallNow, this.#scratch));
       features.set(symbol, encodeFeatures(f));
       signals.set(symbol, encodeSignal(scan(f, wallNow)));
     }

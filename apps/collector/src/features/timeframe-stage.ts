@@ -7,6 +7,7 @@ import {
   scan,
   type Bar,
   type FeatureEngineState,
+  type Features,
   type FeaturePeriods,
   type SymbolSpec,
 } from '@marketpipe/core';
@@ -66,6 +67,8 @@ export class TimeframeEngines implements TimeframeStage {
   #pending: IntervalWrite[];
   /** per interval index: symbols whose engine committed a bar since the states were last taken */
   readonly #dirty: Set<string>[];
+  /** the payload object every engine's features are written into, encoded and scanned, then overwritten */
+  #scratch: Features | undefined;
 
   constructor(specs: readonly SymbolSpec[], private readonly options: TimeframeOptions) {
     this.barIntervals = options.barIntervals;
@@ -153,7 +156,7 @@ export class TimeframeEngines implements TimeframeStage {
         continue;
       }
       slot.shown = true;
-      const features = engine.features(wallNow);
+      const features = (this.#scratch = engine.features(wallNow, this.#scratch));
       out.features.set(spec.symbol, encodeFeatures(features));
       out.signals.set(spec.symbol, encodeSignal(scan(features, wallNow)));
     }
@@ -168,7 +171,7 @@ export class TimeframeEngines implements TimeframeStage {
         const w = out.get(slot.interval)!;
         if (slot.current) w.forming.push(slot.current);
         if (!slot.engine || !slot.shown) continue;
-        const f = slot.engine.features(wallNow);
+        const f = (this.#scratch = slot.engine.features(wallNow, this.#scratch));
         w.features.set(symbol, encodeFeatures(f));
         w.signals.set(symbol, encodeSignal(scan(f, wallNow)));
       }

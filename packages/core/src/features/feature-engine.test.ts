@@ -120,3 +120,24 @@ describe('errors', () => {
     expect(run).toThrow(expect.objectContaining({ code }));
   });
 });
+
+test('features(at, reuse) overwrites the payload it is given with what a fresh call returns', () => {
+  const a = new FeatureEngine({ session: nq.session });
+  const b = new FeatureEngine({ session: nq.session });
+  let scratch: Features | undefined;
+  for (const [i, bar] of nq.bars.slice(0, 260).entries()) {
+    const engine = i % 2 === 0 ? a : b; // two engines write into one scratch payload, as a stage's do
+    engine.update(bar, { final: i % 3 !== 0 });
+    const fresh = engine.features(i);
+    const reused = engine.features(i, scratch);
+    if (scratch) expect(reused).toBe(scratch);
+    expect(reused).toEqual(fresh);
+    expect(Object.keys(reused)).toEqual(Object.keys(fresh));
+    scratch = reused;
+  }
+  const other = new FeatureEngine({ session: nq.session, periods: { ema: [5, 8] } });
+  other.update(nq.bars[0]!, { final: true });
+  const mine = other.features(1, scratch);
+  expect(mine).not.toBe(scratch); // other periods: other EMA keys, so a payload of its own
+  expect(Object.keys(mine.ema)).toEqual(['5', '8']);
+});
