@@ -122,3 +122,14 @@ describe('RedisBulkConnection: a cycle’s commands as one socket write, replies
     conn.close();
   });
 });
+
+it('RespBuffer writes lengths and counts of every digit count, and a reset buffer writes the same bytes again', () => {
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  const out = new RespBuffer(4);
+  for (const n of [0, 9, 10, 99, 100, 12_345, 1_000_000]) {
+    out.reset().command(2, 'SET').bulk(new Uint8Array(n).fill(120));
+    expect(text(out.bytes())).toBe(`*2\r\n$3\r\nSET\r\n$${n}\r\n${'x'.repeat(n)}\r\n`);
+  }
+  out.reset().command(12_345, 'HSET');
+  expect(text(out.bytes())).toBe('*12345\r\n$4\r\nHSET\r\n');
+});

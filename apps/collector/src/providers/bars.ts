@@ -19,11 +19,16 @@ export function makeBar(
   ts: number,
   ohlcv: { open: number; high: number; low: number; close: number; volume: number },
 ): Bar {
+  // Field by field, not spread: this runs for every bar of every poll.
   return {
     symbol: ctx.symbol,
     interval: ctx.interval ?? '1m',
     ts,
-    ...ohlcv,
+    open: ohlcv.open,
+    high: ohlcv.high,
+    low: ohlcv.low,
+    close: ohlcv.close,
+    volume: ohlcv.volume,
     source: ctx.source,
     final: ts + INTERVAL_MS[ctx.interval ?? '1m'] - MINUTE < floorTo(ctx.now, MINUTE),
     filled: false,
@@ -48,7 +53,8 @@ export function num(value: string): number {
   return trimmed === '' ? Number.NaN : Number(trimmed);
 }
 
-/** The bars of `keepInRange` alone. */
+/** The bars of `keepInRange` alone (the array itself when all of them are in range). */
 export function inRange(bars: Bar[], range: FetchRange): Bar[] {
+  if (bars.every((b) => Number.isNaN(b.ts) || (b.ts >= range.from && b.ts <= range.to))) return bars;
   return keepInRange({ bars, rejects: [] }, range).bars;
 }

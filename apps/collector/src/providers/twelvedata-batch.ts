@@ -156,7 +156,7 @@ export class TwelveDataBatchFetcher {
         continue;
       }
       const checked = validateBars(inRange(outcome.bars, range), { now });
-      const rejects = [...outcome.rejects, ...checked.rejects];
+      const rejects = outcome.rejects.length === 0 ? checked.rejects : [...outcome.rejects, ...checked.rejects];
       this.#count(rejects);
       parsed.set(spec.symbol, { bars: checked.accepted, rejects });
     }

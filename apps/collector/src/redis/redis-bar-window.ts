@@ -24,6 +24,9 @@ interface KeyWrites {
   sinceTrim: number;
 }
 
+/** write buffers kept for reuse: the parts of a cycle in flight at once, typically */
+const MAX_SPARE_BUFFERS = 8;
+
 /**
  * The hot window in Redis. The per-second data of all symbols travels in a few hash writes,
  * and per-symbol sorted sets change only when a bar is final, because the Node client, not
@@ -39,8 +42,13 @@ export class RedisBarWindow implements HotWindow {
   readonly #bulk: RedisBulkConnection;
   /** RESP encodings of the symbols and keys every cycle repeats */
   readonly #strings = new Map<string, Uint8Array>();
-  /** the size of the last write: the next buffer starts there rather than growing into it */
+  /** the size of the last write: a new buffer starts there rather than growing into it */
   #sizeHint = 1 << 16;
+  /**
+   * Buffers whose writes Redis answered, for the next writes: a new one per part was ~10 MB a
+   * cycle allocated, zero-filled and grown (and counted against the GC as external memory).
+   */
+  readonly #spare: RespBuffer[] = [];
 
   constructor(
     private readonly client: BinaryRedisClient,
@@ -53,7 +61,7 @@ export class RedisBarWindow implements HotWindow {
   }
 
   async writeCycle(w: CycleWrite): Promise<void> {
-    const out = new RespBuffer(this.#sizeHint, this.#strings);
+    const out = this.#spare.pop()?.reset() ?? new RespBuffer(this.#sizeHint, this.#strings);
     const { keys } = this;
     if (w.specs) out.command(3, 'SET').string(keys.symbols).string(JSON.stringify(w.specs));
     hsetBars(out, keys.forming, w.forming);
@@ -77,6 +85,8 @@ export class RedisBarWindow implements HotWindow {
     this.#sizeHint = Math.max(1 << 16, out.byteLength);
     this.roundTrips++;
     await this.#bulk.exec(out);
+    // Only once answered: until then the socket may still hold the bytes. A failed write's buffer is dropped.
+    if (this.#spare.length < MAX_SPARE_BUFFERS) this.#spare.push(out);
   }
 
   /** Ends the write connection (node-redis's own is ended by its owner). */

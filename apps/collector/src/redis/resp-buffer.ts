@@ -105,18 +105,17 @@ export class RespBuffer {
     return this;
   }
 
-  /** Writes a count or length `n` (≥ 0) then CRLF. */
+  /** Writes a count or length `n` (≥ 0) then CRLF, back to front (no reversing view to allocate). */
   #digits(n: number): void {
     const buf = this.#buf;
-    if (n < 10) buf[this.#at++] = ZERO + n;
-    else {
-      const start = this.#at;
-      while (n > 0) {
-        buf[this.#at++] = ZERO + (n % 10);
-        n = Math.floor(n / 10);
-      }
-      buf.subarray(start, this.#at).reverse();
-    }
+    let len = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) len++;
+    let at = this.#at + len;
+    this.#at = at;
+    do {
+      buf[--at] = ZERO + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
     buf[this.#at++] = CR;
     buf[this.#at++] = LF;
   }
