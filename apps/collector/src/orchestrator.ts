@@ -136,15 +136,15 @@ export class Orchestrator {
     const failedSymbols: string[] = [];
     let rejects = 0;
 
-    await mapBounded(this.#cursors, deps.concurrency, async (cursor) => {
+    const cursors = this.#cursors.slice();
+    const ranges = cursors.map((cursor) => {
       // With no history at all (backfill off or impossible) start from the live minute.
       if (!Number.isFinite(cursor.lastFinalTs)) cursor.lastFinalTs = currentMinute - MINUTE;
-      const from = Math.max(cursor.lastFinalTs + MINUTE, currentMinute - MAX_CATCH_UP_MS);
+      return { spec: cursor.spec, range: { from: Math.max(cursor.lastFinalTs + MINUTE, currentMinute - MAX_CATCH_UP_MS), to: now } };
+    });
+    const take = (cursor: SymbolCursor, result: SourceResult | null, error?: unknown): void => {
       const { symbol } = cursor.spec;
-      let result: SourceResult;
-      try {
-        result = await deps.source.fetch(cursor.spec, { from, to: now });
-      } catch (error) {
+      if (!result) {
         this.#fetchFailed(symbol, error);
         failedSymbols.push(symbol);
         return;
@@ -160,7 +160,21 @@ export class Orchestrator {
       rejects += result.rejects.length + accepted.spikes;
       const committed = this.#commit(cursor, accepted, result.provider);
       if (committed) writer.add(symbol, committed, arrived);
-    });
+    };
+    const { source } = deps;
+    if (source.fetchEach && deps.concurrency >= cursors.length) {
+      await source.fetchEach(ranges, (i, result, error) => take(cursors[i]!, result, error));
+    } else {
+      await mapBounded(ranges, deps.concurrency, async ({ spec, range }, i) => {
+        let result: SourceResult;
+        try {
+          result = await source.fetch(spec, range);
+        } catch (error) {
+          return take(cursors[i]!, null, error);
+        }
+        take(cursors[i]!, result);
+      });
+    }
     deps.onBuffered?.();
 
     const stateLimit = Math.ceil(this.#cursors.length / STATE_SAVE_CYCLES);

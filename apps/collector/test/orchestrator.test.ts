@@ -14,13 +14,25 @@ const T0 = Date.UTC(2026, 2, 4, 12, 0, 30);
 const specs: SymbolSpec[] = DEFAULT_SYMBOL_SPECS.filter((s) => s.symbol === 'EURUSD' || s.symbol === 'XAUUSD');
 
 /** A manual market clock, a sim feed on it, and the data engine over in-memory stores. */
-function rig(opts: { maxBuffered?: number } = {}) {
+function rig(opts: { maxBuffered?: number; each?: { failing: Set<string> } } = {}) {
   let t = T0;
   const market: Clock = { now: () => t };
   const sim = new SimFetcher({ seed: 7, clock: market });
-  const source: BarSource = {
-    fetch: async (spec, range) => ({ provider: 'sim', bars: validateBars((await sim.fetchBars(spec, range)).bars, { now: t }).accepted, rejects: [] }),
-  };
+  const fetch: BarSource['fetch'] = async (spec, range) => ({ provider: 'sim', bars: validateBars((await sim.fetchBars(spec, range)).bars, { now: t }).accepted, rejects: [] });
+  const each = opts.each;
+  const source: BarSource = each
+    ? {
+        fetch: () => Promise.reject(new Error('a source with fetchEach is polled through it')),
+        // answers delivered last symbol first, a failing symbol with its error
+        fetchEach: async (items, deliver) => {
+          for (let i = items.length - 1; i >= 0; i--) {
+            const { spec, range } = items[i]!;
+            if (each.failing.has(spec.symbol)) deliver(i, null, new Error(`${spec.symbol} unavailable`));
+            else deliver(i, await fetch(spec, range));
+          }
+        },
+      }
+    : { fetch };
   const window = new MemoryWindow();
   const history = new MemoryHistory(opts.maxBuffered);
   const metrics = new CollectorMetrics();
@@ -75,6 +87,29 @@ describe('Orchestrator commit order (in-memory stores that fail on demand)', () 
       expect(faulty.analytics.engine(spec.symbol)!.snapshot(), 'engine state as if nothing failed').toEqual(clean.analytics.engine(spec.symbol)!.snapshot());
       expect(faulty.window.features.get(spec.symbol)).toEqual(clean.window.features.get(spec.symbol));
       expect(faulty.window.forming.get(spec.symbol)).toEqual(clean.window.forming.get(spec.symbol));
+    }
+  });
+
+  it('polls a source with fetchEach through it: the same bars, windows and features as one fetch per symbol, a failed symbol reported and caught up', async () => {
+    const failing = new Set<string>();
+    const each = rig({ each: { failing } });
+    const plain = rig();
+    for (let cycle = 0; cycle < 12; cycle++) {
+      failing.clear();
+      if (cycle >= 4 && cycle < 7) failing.add('XAUUSD');
+      for (const r of [each, plain]) r.advance(20_000);
+      const report = await each.orchestrator.runCycle();
+      expect(report.failedSymbols).toEqual(failing.has('XAUUSD') ? ['XAUUSD'] : []);
+      await plain.orchestrator.runCycle();
+    }
+    for (const r of [each, plain]) await r.history.flush();
+    for (const spec of specs) {
+      const want = await plain.history.range(spec.symbol, 0, Number.MAX_SAFE_INTEGER);
+      expect(want.length, 'three minutes finalised').toBeGreaterThanOrEqual(3);
+      expect(await each.history.range(spec.symbol, 0, Number.MAX_SAFE_INTEGER)).toEqual(want);
+      expect(await each.window.finals(spec.symbol)).toEqual(want);
+      expect(each.window.features.get(spec.symbol)).toEqual(plain.window.features.get(spec.symbol));
+      expect(each.window.forming.get(spec.symbol)).toEqual(plain.window.forming.get(spec.symbol));
     }
   });
 

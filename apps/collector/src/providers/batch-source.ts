@@ -1,5 +1,5 @@
 import type { SymbolSpec } from '@marketpipe/core';
-import type { BarSource, SourceResult } from '../ports';
+import type { BarSource, DeliverResult, SourceResult } from '../ports';
 import type { BatchItem, BatchOutcome } from './twelvedata-batch';
 import { ProviderError, type FetchRange } from './types';
 
@@ -45,6 +45,30 @@ export class BatchBarSource implements BarSource {
     });
   }
 
+  fetchEach(items: readonly BatchItem[], deliver: DeliverResult): Promise<void> {
+    const sent: Promise<void>[] = [];
+    for (let i = 0; i < items.length; i += this.#maxSymbols) sent.push(this.#sendEach(items, i, Math.min(items.length, i + this.#maxSymbols), deliver));
+    return Promise.all(sent).then(() => undefined);
+  }
+
+  async #sendEach(items: readonly BatchItem[], from: number, to: number, deliver: DeliverResult): Promise<void> {
+    this.requests++;
+    let answers: Map<string, BatchOutcome>;
+    try {
+      answers = await this.#fetcher.fetchBatch(items.slice(from, to));
+    } catch (error) {
+      for (let i = from; i < to; i++) deliver(i, null, error);
+      return;
+    }
+    for (let i = from; i < to; i++) {
+      const { symbol } = items[i]!.spec;
+      const outcome = answers.get(symbol);
+      if (outcome === undefined) deliver(i, null, new ProviderError('parse_error', this.#fetcher.name, `no answer for ${symbol}`));
+      else if (outcome instanceof ProviderError) deliver(i, null, outcome);
+      else deliver(i, { provider: this.#fetcher.name, bars: outcome.bars, rejects: outcome.rejects });
+    }
+  }
+
   #flush(): void {
     const queue = this.#queue;
     this.#queue = [];
@@ -52,21 +76,8 @@ export class BatchBarSource implements BarSource {
     for (let i = 0; i < queue.length; i += this.#maxSymbols) void this.#send(queue.slice(i, i + this.#maxSymbols));
   }
 
-  async #send(batch: Waiting[]): Promise<void> {
-    this.requests++;
-    let answers: Map<string, BatchOutcome>;
-    try {
-      answers = await this.#fetcher.fetchBatch(batch);
-    } catch (error) {
-      for (const w of batch) w.reject(error);
-      return;
-    }
-    for (const w of batch) {
-      const outcome = answers.get(w.spec.symbol);
-      if (outcome === undefined) w.reject(new ProviderError('parse_error', this.#fetcher.name, `no answer for ${w.spec.symbol}`));
-      else if (outcome instanceof ProviderError) w.reject(outcome);
-      else w.resolve({ provider: this.#fetcher.name, bars: outcome.bars, rejects: outcome.rejects });
-    }
+  #send(batch: Waiting[]): Promise<void> {
+    return this.#sendEach(batch, 0, batch.length, (i, result, error) => (result ? batch[i]!.resolve(result) : batch[i]!.reject(error)));
   }
 
   close(): Promise<void> {

@@ -140,4 +140,26 @@ describe('TwelveDataBatchFetcher and BatchBarSource over HTTP', () => {
     mode = 'ok';
     await source.close();
   });
+
+  it('fetchEach asks for the same batches and delivers each symbol its own answer, or why it failed', async () => {
+    const fetcher = new TwelveDataBatchFetcher({ baseUrl: server.url, apiKey: KEY, timeoutMs: 2_000, now: () => now });
+    const source = new BatchBarSource(fetcher, { maxSymbols: 100 });
+    const items = Array.from({ length: 250 }, (_, i) => ({ spec: spec(`S${i}`, `T${i}`), range: { from: current - MINUTE, to: now } }));
+    const got = new Map<number, unknown>();
+    const before = server.requests;
+    await source.fetchEach(items, (i, result, error) => got.set(i, result ?? error));
+    expect(server.requests - before).toBe(3);
+    expect(got.size).toBe(250);
+    expect(got.get(3)).toMatchObject({ provider: 'twelvedata', bars: [{ symbol: 'S3', ts: current - MINUTE, close: 229.87 }], rejects: [] });
+    expect(got.get(7)).toMatchObject({ bars: [], rejects: [{ symbol: 'S7' }] });
+    expect(got.get(249)).toMatchObject({ bars: [{ symbol: 'S249' }] });
+
+    mode = 'rate_limited';
+    const failed: unknown[] = [];
+    await source.fetchEach(items.slice(0, 2), (_, result, error) => failed.push(result ?? error));
+    mode = 'ok';
+    expect(failed).toHaveLength(2);
+    for (const error of failed) expect(error).toMatchObject({ code: 'rate_limited', provider: 'twelvedata' });
+    await source.close();
+  });
 });
