@@ -217,7 +217,8 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   const runCycle = async () => {
     shard?.beforeCycle();
     await rewarm?.step();
-    const report = await orchestrator.runCycle();
+    flusher.hold();
+    const report = await orchestrator.runCycle().finally(() => flusher.release());
     lastCycleAt = Date.now();
     cycle = report.cycle;
     opts.onCycle?.(report);
