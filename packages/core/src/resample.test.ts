@@ -135,3 +135,26 @@ describe('Resampler semantics', () => {
     for (const d of days.slice(1, -1)) expect(d.volume, 'a whole FX day: 23, 24 or 25 hours of minutes').toBeGreaterThanOrEqual(23 * 60);
   });
 });
+
+describe('Resampler outside the session (a feed that trades through the daily break)', () => {
+  it.each(['5m', '1h', '4h', '1d'] as const)('%s: bars of the CME break complete once per bucket of the break, none reopening a bucket of the session', (interval) => {
+    // CME: trading 18:00–17:00 New York; 22:00–23:00 UTC in winter is the break. Minutes 20:00–23:59 UTC, every one of them.
+    const start = Date.UTC(2024, 0, 3, 20, 0);
+    const bars: Bar[] = [];
+    for (let ts = start; ts < start + 4 * 60 * MIN; ts += MIN) {
+      bars.push({ symbol: 'NAS100', interval: '1m', ts, open: 1, high: 1, low: 1, close: 1, volume: 1, source: 'sim', final: true, filled: false });
+    }
+    const out = Resampler.series(bars, { interval, session: CME });
+    const starts = out.map((b) => b.ts);
+    expect(new Set(starts).size, 'no bucket completed twice').toBe(starts.length);
+    expect([...starts].sort((a, b) => a - b)).toEqual(starts);
+    expect(out.reduce((n, b) => n + b.volume, 0), 'every minute in exactly one bar').toBe(bars.length);
+    const breakStart = Date.UTC(2024, 0, 3, 22, 0);
+    const breakEnd = Date.UTC(2024, 0, 3, 23, 0);
+    for (const b of out) {
+      const last = b.ts + (b.volume - 1) * MIN;
+      // a bar lies wholly inside the session or wholly inside the break
+      expect(b.ts < breakStart ? last < breakStart : b.ts >= breakEnd ? true : last < breakEnd, new Date(b.ts).toISOString()).toBe(true);
+    }
+  });
+});

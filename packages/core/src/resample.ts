@@ -42,9 +42,19 @@ export class Resampler {
     this.#sessionMs = minutes === 0 ? Number.POSITIVE_INFINITY : minutes * MINUTE;
   }
 
-  /** Open time of the bucket a 1m bar belongs to, and when that bucket ends (at the latest the session's close). */
+  /**
+   * Open time of the bucket a 1m bar belongs to, and when that bucket ends (at the latest the
+   * session's close). A bar after the close (a feed that trades through the daily break, as
+   * spot gold does) goes to a bucket of the break, from the close at the earliest to the next
+   * open at the latest: a bucket ending before its own bar would complete once per 1m bar.
+   */
   bucketOf(ts: number): { start: number; end: number } {
     this.#toSession(ts);
+    if (ts >= this.#sessionEnd) {
+      const aligned = this.#session + Math.floor((ts - this.#session) / this.#ms) * this.#ms;
+      const start = this.#ms >= INTERVAL_MS['1d'] ? this.#sessionEnd : Math.max(aligned, this.#sessionEnd);
+      return { start, end: Math.min(start + this.#ms, this.#nextOpen) };
+    }
     if (this.#ms >= INTERVAL_MS['1d']) return { start: this.#session, end: this.#sessionEnd };
     const start = this.#session + Math.floor((ts - this.#session) / this.#ms) * this.#ms;
     return { start, end: Math.min(start + this.#ms, this.#sessionEnd) };
