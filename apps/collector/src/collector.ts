@@ -144,7 +144,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   const timeframesWarm = warmedTimeframes ? await warmTimeframes(warmedTimeframes, lease ? [] : specs, history, redisUp ? window : null, logger, retentionMs) : undefined;
   if (timeframesWarm) logger.info({ ...timeframesWarm, intervals: config.BAR_INTERVALS, featureIntervals: timeframeOptions.featureIntervals }, 'higher timeframes warm');
   const threaded = !lease && (config.TIMEFRAME_THREAD === 'on' || (config.TIMEFRAME_THREAD === 'auto' && specs.length >= TIMEFRAME_THREAD_AUTO_SYMBOLS));
-  const timeframes = warmedTimeframes && threaded ? await TimeframeThread.start(specs, timeframeOptions, config.REDIS_PREFIX, warmedTimeframes) : warmedTimeframes;
+  const timeframes = warmedTimeframes && threaded ? await TimeframeThread.start(specs, timeframeOptions, config.REDIS_PREFIX, { url: config.REDIS_URL, timeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }, warmedTimeframes) : warmedTimeframes;
   const replicator = new WindowReplicator({
     window: lease?.window ?? window,
     history,

@@ -82,7 +82,7 @@ export class CycleWriter {
     const part = this.#part;
     this.#part = this.#newPart();
     Object.assign(part.write, closing);
-    this.#sent.push(this.#send(part, this.deps.timeframes?.take(stateLimit)));
+    this.#sent.push(this.#send(part, this.deps.timeframes?.take(stateLimit, { write: this.deps.replicator.up })));
     const outcomes = await Promise.all(this.#sent);
     return outcomes.every(Boolean);
   }
@@ -93,7 +93,7 @@ export class CycleWriter {
     if (part.symbols === 0) return;
     this.#part = this.#newPart();
     part.write.partial = true;
-    this.#sent.push(this.#send(part, this.deps.timeframes?.take(false)));
+    this.#sent.push(this.#send(part, this.deps.timeframes?.take(false, { write: this.deps.replicator.up })));
   }
 
   /**

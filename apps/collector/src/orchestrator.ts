@@ -219,7 +219,7 @@ export class Orchestrator {
     if (committed && committed.finals.length > 0) {
       const write = emptyWrite(deps.clocks.wall.now());
       addTo(write, symbol, committed);
-      if (deps.timeframes) write.higher = await deps.timeframes.take(false);
+      if (deps.timeframes) write.higher = await deps.timeframes.take(false, { write: deps.replicator.up });
       await deps.replicator.write(write);
     }
     return { provider: result.provider, finals: committed?.finals ?? [], rejects: result.rejects.length + accepted.spikes };

@@ -69,7 +69,7 @@ export interface TimeframeStage {
    * what the updates since the last call made, per interval; with the changed engine states when `states` (a number: at most
    * that many per interval). A promise when another thread computes them (TimeframeThread): takes resolve in call order.
    */
-  take(states: boolean | number): HigherWrites | Promise<HigherWrites>;
+  take(states: boolean | number, opts?: TakeOptions): HigherWrites | Promise<HigherWrites>;
   /** every engine's state, per interval (a refill, shutdown) */
   allStates(): HigherWrites | Promise<HigherWrites>;
   /** the forming bar, features and signal each symbol shows now, per interval (a refill) */
@@ -78,10 +78,9 @@ export interface TimeframeStage {
 
 export type HigherWrites = Map<HigherInterval, IntervalWrite>;
 
-/** Redis commands encoded ahead as RESP, and how many replies they will get. */
-export interface EncodedCommands {
-  bytes: Uint8Array;
-  commands: number;
+export interface TakeOptions {
+  /** false while Redis is down (the replicator skips writes): a stage that writes its own part then skips it too */
+  write?: boolean;
 }
 
 /** What one higher interval adds to a cycle's write: the same kinds of values as the 1m fields, under its own keys. */
@@ -91,8 +90,12 @@ export interface IntervalWrite {
   features: Map<string, Uint8Array>;
   signals: Map<string, Uint8Array>;
   states?: Map<string, Uint8Array>;
-  /** the hash writes of the fields above, already encoded (by the timeframe thread; those fields are then empty) */
-  encoded?: EncodedCommands;
+  /**
+   * Set when the timeframe thread wrote this interval's hash writes to Redis itself (the fields
+   * above but `finals` are then empty), with the error when that write failed: the cycle's write
+   * then fails too, so the replicator refills the window.
+   */
+  sentByThread?: { error?: Error };
 }
 
 /** Everything one cycle writes to the hot window; all of it goes out as one pipeline. */

@@ -111,7 +111,7 @@ describe('TimeframeThread against TimeframeEngines, through real Redis', () => {
     }
     inProcess.take(false);
     warmed.take(false);
-    const thread = await TimeframeThread.start(specs, options, b.prefix, warmed);
+    const thread = await TimeframeThread.start(specs, options, b.prefix, { url, timeoutMs: 2_000 }, warmed);
     threads.push(thread);
     await run(inProcess, a.window, half, half + 1_500);
     await run(thread, b.window, half, half + 1_500);
@@ -125,7 +125,7 @@ describe('TimeframeThread against TimeframeEngines, through real Redis', () => {
 
   it('a rewarm (withTimeframes) resets a symbol in the thread and loads what was warmed in-process from history', async () => {
     const { prefix } = await windowFor('b');
-    const thread = await TimeframeThread.start(specs, options, prefix, new TimeframeEngines(specs, options));
+    const thread = await TimeframeThread.start(specs, options, prefix, { url, timeoutMs: 2_000 }, new TimeframeEngines(specs, options));
     threads.push(thread);
     const history = new MemoryHistory();
     history.add(nq.slice(0, 4_000));
@@ -158,9 +158,27 @@ describe('TimeframeThread against TimeframeEngines, through real Redis', () => {
     }
   });
 
+  it("fails the cycle's write when the thread's own Redis write failed (so the replicator refills), and writes nothing while told Redis is down", async () => {
+    const { prefix, window } = await windowFor('a');
+    const thread = await TimeframeThread.start(specs, options, prefix, { url: 'redis://127.0.0.1:1', timeoutMs: 500 }, new TimeframeEngines(specs, options));
+    threads.push(thread);
+    thread.update(NAS100, [nq[0]!], null, 0);
+    const skipped = await thread.take(false, { write: false });
+    expect([...skipped.values()].every((w) => w.sentByThread && !w.sentByThread.error), 'not written, not failed').toBe(true);
+    thread.update(NAS100, [nq[1]!], null, 0);
+    const higher = await thread.take(false);
+    expect(higher.get('5m')!.sentByThread?.error).toMatchObject({ code: 'timeframe_thread' });
+    const write = { forming: [{ ...nq[1]!, final: false }], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: 0 }, higher };
+    await expect(window.writeCycle(write)).rejects.toMatchObject({ code: 'timeframe_thread' });
+    const client = createClient({ url });
+    await client.connect();
+    expect(await client.hGet(window.keys.forming, 'NAS100'), "the main thread's own part still went out").not.toBeNull();
+    await client.quit();
+  });
+
   it('fails a take with a typed error once the thread is gone, instead of hanging the cycle', async () => {
     const { prefix } = await windowFor('a');
-    const thread = await TimeframeThread.start(specs, options, prefix, new TimeframeEngines(specs, options));
+    const thread = await TimeframeThread.start(specs, options, prefix, { url, timeoutMs: 2_000 }, new TimeframeEngines(specs, options));
     thread.update(NAS100, [nq[0]!], null, 0);
     await thread.close();
     await expect(thread.take(false)).rejects.toMatchObject({ code: 'timeframe_thread' });

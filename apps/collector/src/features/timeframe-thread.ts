@@ -1,28 +1,36 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Bar, SymbolSpec } from '@marketpipe/core';
-import type { HigherInterval, HigherWrites, IntervalWrite, TimeframeStage } from '../ports';
+import type { HigherInterval, HigherWrites, IntervalWrite, TakeOptions, TimeframeStage } from '../ports';
 import { BarFeed } from './bar-feed';
 import { TimeframeEngines, type SlotState, type TimeframeOptions } from './timeframe-stage';
+
+/** The Redis the thread writes its hash writes to, on a connection of its own. */
+export interface TimeframeRedis {
+  url: string;
+  timeoutMs: number;
+}
 
 export interface TimeframeWorkerData {
   specs: readonly SymbolSpec[];
   options: TimeframeOptions;
-  /** the Redis key prefix the thread encodes its hash writes under */
+  /** the Redis key prefix the thread writes its hashes under */
   prefix: string;
+  redis: TimeframeRedis;
 }
 
-/** A part's hash writes as RESP (one buffer, a byte range and command count per interval) and its completed bars. */
-export interface EncodedPart {
-  bytes: Uint8Array;
-  ranges: [interval: HigherInterval, start: number, end: number, commands: number][];
+/** What the thread did with a part: its hash writes went to Redis (or why not), and the bars it completed. */
+export interface PartReply {
+  intervals: HigherInterval[];
   finals: [interval: HigherInterval, bars: Bar[]][];
   /** symbol indices that showed every feature interval for the first time */
   shown: number[];
+  /** why the hash writes did not reach Redis (none: they did, or were not to be written) */
+  writeError?: string;
 }
 
 export type TimeframeRequest = { id: number } & (
-  | { kind: 'part'; feed: Float64Array; sources: string[]; states: boolean | number }
+  | { kind: 'part'; feed: Float64Array; sources: string[]; states: boolean | number; write: boolean }
   | { kind: 'load'; slots: [index: number, slots: SlotState[]][] }
   | { kind: 'reset'; indices: number[] }
   | { kind: 'latest'; wallNow: number }
@@ -32,7 +40,7 @@ export type TimeframeRequest = { id: number } & (
 export interface TimeframeReply {
   id: number;
   error?: string;
-  part?: EncodedPart;
+  part?: PartReply;
   writes?: HigherWrites;
 }
 
@@ -52,11 +60,13 @@ const LOAD_CHUNK = 500;
  * The higher timeframes on a thread of their own (TIMEFRAME_THREAD): resampling every symbol's
  * 1m bars into six intervals and running two more feature engines per symbol was half of the
  * main thread's cycle at 5,000 symbols. The main thread packs each symbol's committed bars
- * (BarFeed); each `take` sends what was packed since the last one, and the thread answers with
- * that part's hash writes already encoded as RESP, which the cycle's write appends as bytes.
- * Messages are answered in order, so takes resolve in the order they were made. Engines are
- * warmed in-process (warmTimeframes, reading history and Redis) and moved over as their
- * exported state (`load`).
+ * (BarFeed); each `take` sends what was packed since the last one, and the thread writes that
+ * part's hash writes (~70% of a cycle's bytes) to Redis on a connection of its own, then
+ * answers with the bars it completed (the main thread adds them to the sorted sets, whose trims
+ * it keeps). Parts are written and answered in order, so a take resolves only once its writes
+ * are in Redis, and the cycle's closing write (the version readers watch) still goes last.
+ * Engines are warmed in-process (warmTimeframes, reading history and Redis) and moved over as
+ * their exported state (`load`).
  */
 export class TimeframeThread implements TimeframeStage {
   readonly barIntervals: readonly HigherInterval[];
@@ -74,12 +84,13 @@ export class TimeframeThread implements TimeframeStage {
     specs: readonly SymbolSpec[],
     private readonly options: TimeframeOptions,
     prefix: string,
+    redis: TimeframeRedis,
   ) {
     this.barIntervals = options.barIntervals;
     this.featureIntervals = options.featureIntervals;
     specs.forEach((s, i) => this.#index.set(s.symbol, i));
     this.#shown = new Uint8Array(specs.length);
-    const workerData: TimeframeWorkerData = { specs, options, prefix };
+    const workerData: TimeframeWorkerData = { specs, options, prefix, redis };
     this.#worker = new Worker(new URL('./timeframe-worker.ts', import.meta.url), { workerData, execArgv: ['--import', import.meta.resolve('tsx')] });
     this.#worker.on('message', (reply: TimeframeReply) => {
       const w = this.#waiting.get(reply.id);
@@ -92,8 +103,8 @@ export class TimeframeThread implements TimeframeStage {
   }
 
   /** Starts the thread with the state of `warmed` (engines warmed in-process), which the caller then drops. */
-  static async start(specs: readonly SymbolSpec[], options: TimeframeOptions, prefix: string, warmed: TimeframeEngines): Promise<TimeframeThread> {
-    const thread = new TimeframeThread(specs, options, prefix);
+  static async start(specs: readonly SymbolSpec[], options: TimeframeOptions, prefix: string, redis: TimeframeRedis, warmed: TimeframeEngines): Promise<TimeframeThread> {
+    const thread = new TimeframeThread(specs, options, prefix, redis);
     await thread.load(warmed, specs);
     return thread;
   }
@@ -122,16 +133,16 @@ export class TimeframeThread implements TimeframeStage {
     return this.featureIntervals.length > 0 && this.#shown[index] === 1;
   }
 
-  async take(states: boolean | number): Promise<HigherWrites> {
+  async take(states: boolean | number, opts: TakeOptions = {}): Promise<HigherWrites> {
     const { data, sources } = this.#feed.take();
-    const reply = await this.#call({ kind: 'part', feed: data, sources, states }, [data.buffer as ArrayBuffer]);
+    const reply = await this.#call({ kind: 'part', feed: data, sources, states, write: opts.write !== false }, [data.buffer as ArrayBuffer]);
     const part = reply.part!;
     for (const index of part.shown) this.#shown[index] = 1;
     const finals = new Map(part.finals);
+    const sentByThread = part.writeError === undefined ? {} : { error: new TimeframeThreadError(`the timeframe thread's Redis write failed: ${part.writeError}`) };
     const out: HigherWrites = new Map();
-    for (const [interval, start, end, commands] of part.ranges) {
-      const w: IntervalWrite = { finals: finals.get(interval) ?? [], forming: [], features: new Map(), signals: new Map() };
-      if (commands > 0) w.encoded = { bytes: part.bytes.subarray(start, end), commands };
+    for (const interval of part.intervals) {
+      const w: IntervalWrite = { finals: finals.get(interval) ?? [], forming: [], features: new Map(), signals: new Map(), sentByThread };
       out.set(interval, w);
     }
     return out;

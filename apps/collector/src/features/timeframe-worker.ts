@@ -1,28 +1,32 @@
 /**
  * The timeframe thread's side (started by TimeframeThread): a TimeframeEngines over every
- * symbol, fed the 1m bars the main thread packed, answering each part with the hash writes it
- * made already encoded as RESP, so the main thread only appends bytes to its cycle's write.
+ * symbol, fed the 1m bars the main thread packed, writing each part's hash writes to Redis on
+ * its own connection and answering once Redis has them, with the bars the part completed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { redisKeys, type SymbolSpec } from '@marketpipe/core';
+import { RedisBulkConnection } from '../redis/bulk-connection';
 import { RespBuffer } from '../redis/resp-buffer';
 import { intervalHashes } from '../redis/hash-writes';
 import { readFeed } from './bar-feed';
 import { TimeframeEngines } from './timeframe-stage';
-import type { EncodedPart, TimeframeReply, TimeframeRequest, TimeframeWorkerData } from './timeframe-thread';
+import type { PartReply, TimeframeReply, TimeframeRequest, TimeframeWorkerData } from './timeframe-thread';
 
 const data = workerData as TimeframeWorkerData;
 const specs: readonly SymbolSpec[] = data.specs;
 const symbols = specs.map((s) => s.symbol);
 const keys = redisKeys(data.prefix);
 const engines = new TimeframeEngines(specs, data.options);
+const bulk = new RedisBulkConnection(data.redis.url, { timeoutMs: data.redis.timeoutMs });
 const sources: string[] = [];
 /** per symbol index: already reported as showing every feature interval */
 const reported = new Uint8Array(specs.length);
-/** reused: a part's commands are copied out of it into a buffer of their exact size */
-const out = new RespBuffer(1 << 20);
+/** RESP encodings of the keys and symbols every part repeats */
+const strings = new Map<string, Uint8Array>();
+/** buffers whose writes Redis answered, for the next parts (a part's buffer is busy until then) */
+const spare: RespBuffer[] = [];
 
-function part(msg: Extract<TimeframeRequest, { kind: 'part' }>): { reply: EncodedPart; transfer: ArrayBuffer[] } {
+async function part(msg: Extract<TimeframeRequest, { kind: 'part' }>): Promise<PartReply> {
   for (const name of msg.sources) sources.push(name);
   const shown: number[] = [];
   for (const fed of readFeed(msg.feed, symbols, sources)) {
@@ -31,26 +35,29 @@ function part(msg: Extract<TimeframeRequest, { kind: 'part' }>): { reply: Encode
       shown.push(fed.index);
     }
   }
-  out.reset();
-  const ranges: EncodedPart['ranges'] = [];
-  const finals: EncodedPart['finals'] = [];
+  const out = spare.pop()?.reset() ?? new RespBuffer(1 << 20, strings);
+  const intervals: PartReply['intervals'] = [];
+  const finals: PartReply['finals'] = [];
   for (const [interval, w] of engines.take(msg.states)) {
-    const start = out.byteLength;
-    const commands = out.commands;
     intervalHashes(out, keys, interval, w);
-    ranges.push([interval, start, out.byteLength, out.commands - commands]);
+    intervals.push(interval);
     if (w.finals.length > 0) finals.push([interval, w.finals]);
   }
-  const bytes = out.bytes().slice();
-  return { reply: { bytes, ranges, finals, shown }, transfer: [bytes.buffer] };
+  // While Redis is down the main thread skips its writes, and a refill rewrites what they held: so are these.
+  if (!msg.write) return { intervals, finals, shown };
+  try {
+    await bulk.exec(out);
+  } catch (error) {
+    return { intervals, finals, shown, writeError: error instanceof Error ? error.message : String(error) };
+  }
+  if (spare.length < 8) spare.push(out);
+  return { intervals, finals, shown };
 }
 
-function handle(msg: TimeframeRequest): { reply: Omit<TimeframeReply, 'id'>; transfer?: ArrayBuffer[] } {
+function handle(msg: TimeframeRequest): { reply: Omit<TimeframeReply, 'id'> } | Promise<{ reply: Omit<TimeframeReply, 'id'> }> {
   switch (msg.kind) {
-    case 'part': {
-      const { reply, transfer } = part(msg);
-      return { reply: { part: reply }, transfer };
-    }
+    case 'part':
+      return part(msg).then((reply) => ({ reply: { part: reply } }));
     case 'load':
       for (const [index, slots] of msg.slots) engines.importSlots(specs[index]!, slots);
       return { reply: {} };
@@ -67,12 +74,21 @@ function handle(msg: TimeframeRequest): { reply: Omit<TimeframeReply, 'id'>; tra
   }
 }
 
+const failed = (error: unknown) => ({ reply: { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } });
+
+/**
+ * Each message is handled as it arrives (a part up to its Redis write, which is queued on the
+ * connection in arrival order); answers are sent in arrival order too, so the main thread's
+ * takes resolve in the order they were made even when a later message needs no write.
+ */
+let answered: Promise<void> = Promise.resolve();
 parentPort!.on('message', (msg: TimeframeRequest) => {
-  let answer: { reply: Omit<TimeframeReply, 'id'>; transfer?: ArrayBuffer[] };
+  let answer: ReturnType<typeof handle>;
   try {
     answer = handle(msg);
   } catch (error) {
-    answer = { reply: { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } };
+    answer = failed(error);
   }
-  parentPort!.postMessage({ id: msg.id, ...answer.reply } satisfies TimeframeReply, answer.transfer ?? []);
+  const settled = Promise.resolve(answer).catch(failed);
+  answered = answered.then(() => settled).then(({ reply }) => parentPort!.postMessage({ id: msg.id, ...reply } satisfies TimeframeReply));
 });

@@ -75,7 +75,11 @@ export class RedisBarWindow implements HotWindow {
     }
     const touched: string[] = [];
     this.#addFinals(out, w.finals, touched);
-    for (const [interval, iw] of w.higher ?? []) this.#addInterval(out, interval, iw, touched);
+    let threadError: Error | undefined;
+    for (const [interval, iw] of w.higher ?? []) {
+      this.#addInterval(out, interval, iw, touched);
+      threadError ??= iw.sentByThread?.error;
+    }
     for (const key of touched) out.command(4, 'ZREMRANGEBYRANK').string(key).int(0).int(-(BAR_WINDOW + 1));
     if (w.heartbeat) {
       const { collectorId, value, ttlSeconds } = w.heartbeat;
@@ -85,6 +89,7 @@ export class RedisBarWindow implements HotWindow {
     this.#sizeHint = Math.max(1 << 16, out.byteLength);
     this.roundTrips++;
     await this.#bulk.exec(out);
+    if (threadError) throw threadError;
     // Only once answered: until then the socket may still hold the bytes. A failed write's buffer is dropped.
     if (this.#spare.length < MAX_SPARE_BUFFERS) this.#spare.push(out);
   }
@@ -116,9 +121,8 @@ export class RedisBarWindow implements HotWindow {
     }
   }
 
-  /** A higher timeframe: one HSET per hash for all its symbols, like the 1m ones (encoded already when the timeframe thread made them). */
+  /** A higher timeframe: one HSET per hash for all its symbols, like the 1m ones (none when the timeframe thread sent them). */
   #addInterval(out: RespBuffer, interval: Interval, w: IntervalWrite, touched: string[]): void {
-    if (w.encoded) out.raw(w.encoded);
     intervalHashes(out, this.keys, interval, w);
     this.#addFinals(out, w.finals, touched);
   }

@@ -1,5 +1,3 @@
-import type { EncodedCommands } from '../ports';
-
 const CR = 13;
 const LF = 10;
 const DOLLAR = 36;
@@ -39,13 +37,6 @@ export class RespBuffer {
   reset(): this {
     this.#at = 0;
     this.commands = 0;
-    return this;
-  }
-
-  /** Commands encoded elsewhere (the timeframe thread's), appended as they are. */
-  raw(encoded: EncodedCommands): this {
-    this.#copy(encoded.bytes);
-    this.commands += encoded.commands;
     return this;
   }
 

@@ -21,7 +21,7 @@ interface IntervalPart {
   features: ReadonlyMap<string, Uint8Array>;
   signals: ReadonlyMap<string, Uint8Array>;
   states?: ReadonlyMap<string, Uint8Array>;
-  encoded?: unknown;
+  sentByThread?: unknown;
 }
 
 export interface FencedWindowDeps {
@@ -94,8 +94,8 @@ export class FencedWindow implements HotWindow {
       return s;
     };
     const addPart = (p: IntervalPart, k: { forming: string; features: string; signals: string; state: string }) => {
-      // Pre-encoded hash writes cannot be split per symbol to be fenced: lease mode keeps the timeframes in-process (config).
-      if (p.encoded) throw new TypeError('a fenced window cannot take pre-encoded timeframe writes (TIMEFRAME_THREAD with SHARD_MODE=lease)');
+      // Hash writes the timeframe thread sent itself were not fenced: lease mode keeps the timeframes in-process (config).
+      if (p.sentByThread) throw new TypeError('a fenced window cannot take timeframe writes the thread sent unfenced (TIMEFRAME_THREAD with SHARD_MODE=lease)');
       for (const bar of p.forming) share(bar.symbol).hashes.push([k.forming, asBuffer(encodeBar(bar))]);
       for (const [s, v] of p.features) share(s).hashes.push([k.features, asBuffer(v)]);
       for (const [s, v] of p.signals) share(s).hashes.push([k.signals, asBuffer(v)]);
