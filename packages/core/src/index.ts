@@ -5,6 +5,7 @@ export * from './keys';
 export * from './redis-contract';
 export * from './validate';
 export * from './codec';
+export type { SlabAllocator } from './msgpack-writer';
 export * from './session';
 export * from './symbols';
 export * from './freshness';

@@ -4,15 +4,18 @@
  * its own connection and answering once Redis has them, with the bars the part completed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { redisKeys, type SymbolSpec } from '@marketpipe/core';
+import { redisKeys, setCodecSlabAllocator, type SymbolSpec } from '@marketpipe/core';
 import { RedisBulkConnection } from '../redis/bulk-connection';
 import { RespBuffer } from '../redis/resp-buffer';
 import { intervalHashes } from '../redis/hash-writes';
 import { readFeed } from './bar-feed';
+import { SlabPool } from './slab-pool';
 import { TimeframeEngines } from './timeframe-stage';
 import type { PartReply, TimeframeReply, TimeframeRequest, TimeframeWorkerData } from './timeframe-thread';
 
 const data = workerData as TimeframeWorkerData;
+const slabs = new SlabPool();
+setCodecSlabAllocator(slabs.allocate);
 const specs: readonly SymbolSpec[] = data.specs;
 const symbols = specs.map((s) => s.symbol);
 const keys = redisKeys(data.prefix);
@@ -28,6 +31,7 @@ const spare: RespBuffer[] = [];
 
 async function part(msg: Extract<TimeframeRequest, { kind: 'part' }>): Promise<PartReply> {
   for (const name of msg.sources) sources.push(name);
+  slabs.begin();
   const shown: number[] = [];
   for (const fed of readFeed(msg.feed, symbols, sources)) {
     if (engines.update(specs[fed.index]!, fed.finals, fed.forming, fed.wallNow) && reported[fed.index] === 0) {
@@ -43,6 +47,7 @@ async function part(msg: Extract<TimeframeRequest, { kind: 'part' }>): Promise<P
     intervals.push(interval);
     if (w.finals.length > 0) finals.push([interval, w.finals]);
   }
+  slabs.end();
   // While Redis is down the main thread skips its writes, and a refill rewrites what they held: so are these.
   if (!msg.write) return { intervals, finals, shown };
   try {
