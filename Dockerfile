@@ -35,4 +35,4 @@ USER node
 # no cycle yet (the first start backfills 24 h), Redis unreachable, or history failing.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.COLLECTOR_PORT || 9464) + '/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM (docker stop) stops it gracefully within SHUTDOWN_TIMEOUT_MS (4.5 s), inside Docker's 10 s.
-CMD ["node", "apps/collector/bin/marketpipe.js", "run"]
+CMD ["node", "--no-memory-reducer", "apps/collector/bin/marketpipe.js", "run"]

@@ -10,7 +10,7 @@ module.exports = {
       args: 'run',
       // The project's pinned Node 24, not whichever Node runs PM2.
       interpreter: `${__dirname}/node_modules/node/bin/node`,
-      node_args: '--env-file-if-exists=.env',
+      node_args: '--env-file-if-exists=.env --no-memory-reducer',
       autorestart: true,
       // One instance only: two collectors would both write the same bars and fight over the health port.
       instances: 1,

@@ -24,7 +24,7 @@ import { buildSources, type BuiltSources } from './sources';
 import { stopWithin } from './shutdown';
 import { leaseMode } from './shard/lease-mode';
 import type { Clocks } from './ports';
-import { keepCompiledCode } from './runtime';
+import { tuneRuntime } from './runtime';
 
 export const VERSION = '0.1.0';
 const DAY = 86_400_000;
@@ -84,7 +84,7 @@ export interface RunningCollector {
  * the flusher. Redis being down at start (or later) does not stop it: history is the record.
  */
 export async function startCollector(config: CollectorConfig, opts: CollectorOptions = {}): Promise<RunningCollector> {
-  keepCompiledCode();
+  tuneRuntime();
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const metrics = new CollectorMetrics({ defaults: opts.healthServer !== false });
   const specs = loadSymbolSpecs(config.SYMBOLS, config.SYMBOLS_FILE);

@@ -11,7 +11,15 @@ import { setFlagsFromString } from 'node:v8';
  * over three alternated pairs of 150 s runs the later boundaries averaged 565 vs 451 ms and the
  * p50 271–362 vs 268–290 ms, within the runs' spread (docs/performance.md, "Scale").
  * What is kept is the bytecode of code that has run, a few MB.
+ *
+ * And no memory reducer: it shrinks the heap of an isolate that looks idle, and a collector
+ * busy 150 ms out of every second looks idle to it. Every ~100 s it ran a compacting full GC,
+ * 110 ms in one pause on the main thread and 46 ms on the timeframe thread, at whatever moment
+ * of a cycle (--trace-gc, 5,000 symbols: "Mark-Compact (reduce)"). The flag is read when an
+ * isolate's heap is set up, so this reaches the threads started after it; the main thread's
+ * heap exists already, and `npm start` passes it on the command line as well.
  */
-export function keepCompiledCode(): void {
+export function tuneRuntime(): void {
   setFlagsFromString('--no-flush-bytecode');
+  setFlagsFromString('--no-memory-reducer');
 }
