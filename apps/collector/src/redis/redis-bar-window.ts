@@ -18,6 +18,8 @@ export const TRIM_EVERY = 50;
 
 /** What this window last wrote to one sorted set. */
 interface KeyWrites {
+  /** the sorted set's key, built once: a minute boundary adds a bar to every symbol's set at once */
+  key: string;
   /** ts of the newest bar in the key (written, or read at start): a newer bar has no old member at its ts to remove */
   newest: number;
   /** bars added since the last trim */
@@ -38,7 +40,8 @@ const MAX_SPARE_BUFFERS = 8;
 export class RedisBarWindow implements HotWindow {
   /** network round trips made, for tests and metrics */
   roundTrips = 0;
-  readonly #written = new Map<string, KeyWrites>();
+  /** per interval, per symbol (looked up by the strings bars carry, without building a key per bar) */
+  readonly #written = new Map<Interval, Map<string, KeyWrites>>();
   readonly #bulk: RedisBulkConnection;
   /** RESP encodings of the symbols and keys every cycle repeats */
   readonly #strings = new Map<string, Uint8Array>();
@@ -108,9 +111,8 @@ export class RedisBarWindow implements HotWindow {
    */
   #addFinals(out: RespBuffer, finals: readonly Bar[], touched: string[]): void {
     for (const bar of finals) {
-      const key = this.keys.bars(bar.symbol, bar.interval);
-      let w = this.#written.get(key);
-      if (!w) this.#written.set(key, (w = { newest: Number.NaN, sinceTrim: stagger(key) }));
+      const w = this.#writesOf(bar.symbol, bar.interval);
+      const key = w.key;
       if (!(bar.ts > w.newest)) out.command(4, 'ZREMRANGEBYSCORE').string(key).int(bar.ts).int(bar.ts);
       out.command(4, 'ZADD').string(key).int(bar.ts).bulk(encodeBar(bar));
       if (!(bar.ts <= w.newest)) w.newest = bar.ts;
@@ -137,7 +139,7 @@ export class RedisBarWindow implements HotWindow {
     symbols.forEach((s, i) => {
       const newest = replies[i]?.[0]?.score ?? null;
       out.set(s, newest);
-      this.#learn(this.keys.bars(s, interval), newest);
+      this.#learn(s, interval, newest);
     });
     return out;
   }
@@ -159,15 +161,27 @@ export class RedisBarWindow implements HotWindow {
       const last = (replies[3 * i + 1] as { score: number }[] | undefined)?.[0]?.score;
       const count = Number(replies[3 * i + 2] ?? 0);
       out.set(s, first === undefined || last === undefined ? null : { first, last, count });
-      this.#learn(this.keys.bars(s, interval), last ?? null);
+      this.#learn(s, interval, last ?? null);
     });
     return out;
   }
 
   /** What a read found a key's newest bar to be (null: the key is empty), unless this process already knows better. */
-  #learn(key: string, newest: number | null): void {
-    if (this.#written.has(key)) return;
-    this.#written.set(key, { newest: newest ?? Number.NEGATIVE_INFINITY, sinceTrim: stagger(key) });
+  #learn(symbol: string, interval: Interval, newest: number | null): void {
+    const w = this.#writesOf(symbol, interval);
+    if (Number.isNaN(w.newest)) w.newest = newest ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** A key not seen yet starts with newest NaN: nothing known of it, so its first bar takes the removal. */
+  #writesOf(symbol: string, interval: Interval): KeyWrites {
+    let bySymbol = this.#written.get(interval);
+    if (!bySymbol) this.#written.set(interval, (bySymbol = new Map()));
+    let w = bySymbol.get(symbol);
+    if (!w) {
+      const key = this.keys.bars(symbol, interval);
+      bySymbol.set(symbol, (w = { key, newest: Number.NaN, sinceTrim: stagger(key) }));
+    }
+    return w;
   }
 
   async ping(): Promise<void> {
