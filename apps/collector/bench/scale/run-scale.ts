@@ -9,6 +9,7 @@ import { startCollector } from '../../src/collector';
 import { TimeframeThread } from '../../src/features/timeframe-thread';
 import { createLogger } from '../../src/logger';
 import type { CycleReport } from '../../src/orchestrator';
+import type { BarSource } from '../../src/ports';
 import { BatchBarSource } from '../../src/providers/batch-source';
 import { TwelveDataBatchFetcher } from '../../src/providers/twelvedata-batch';
 import { perCycle, redisCounters } from './redis-stats';
@@ -88,14 +89,16 @@ export async function runScale(o: ScaleOptions) {
     LOG_LEVEL: 'warn',
     ...o.env,
   });
-  /** each cycle's report and the second of the minute it ended in */
-  const reports: (CycleReport & { second: number })[] = [];
+  /** each cycle's report, the second of the minute it ended in, and how long its poll took */
+  const reports: (CycleReport & { second: number; answeredMs: number })[] = [];
   let source: BatchBarSource | undefined;
+  /** the last poll: from asking until every answer was in and ingested (the rest of a cycle computes and writes) */
+  let answeredMs = Number.NaN;
   const rssBefore = process.memoryUsage().rss;
   const collector = await startCollector(config, {
     logger: createLogger('warn'),
     healthServer: false,
-    onCycle: (r) => reports.push({ ...r, second: new Date().getUTCSeconds() }),
+    onCycle: (r) => reports.push({ ...r, second: new Date().getUTCSeconds(), answeredMs }),
     sources: async (ctx) => {
       const fetcher = new TwelveDataBatchFetcher({
         baseUrl: o.providerUrl,
@@ -106,7 +109,15 @@ export async function runScale(o: ScaleOptions) {
       });
       source = new BatchBarSource(fetcher, { maxSymbols: o.batchSize });
       const s = source;
-      return { fetchers: [], source: s, close: () => s.close() };
+      const timed: BarSource = {
+        fetch: (spec, range, opts) => s.fetch(spec, range, opts),
+        fetchEach: async (items, deliver) => {
+          const started = performance.now();
+          await s.fetchEach(items, deliver);
+          answeredMs = performance.now() - started;
+        },
+      };
+      return { fetchers: [], source: timed, close: () => s.close() };
     },
   });
   while (reports.length < WARMUP_CYCLES) await new Promise((r) => setTimeout(r, 50));
@@ -142,6 +153,7 @@ export async function runScale(o: ScaleOptions) {
   rmSync(dir, { recursive: true, force: true });
 
   const sorted = measured.map((r) => r.durationMs).sort((a, b) => a - b);
+  const answered = measured.map((r) => r.answeredMs).sort((a, b) => a - b);
   const cycles = measured.length;
   return {
     symbols: o.symbols,
@@ -152,6 +164,9 @@ export async function runScale(o: ScaleOptions) {
     maxMs: round(sorted.at(-1) ?? Number.NaN),
     /** the cycles that committed a minute's final bars (every symbol's at once): what the p99 is made of */
     boundaryMs: measured.filter((r) => r.finals > 0).map((r) => round(r.durationMs)),
+    /** from asking the provider until every answer was in and ingested: the provider's latency and the parsing, the rest is computing and writing */
+    answeredP50Ms: round(pct(answered, 50)),
+    answeredP99Ms: round(pct(answered, 99)),
     /** the p99 of the other cycles */
     steadyP99Ms: round(pct(measured.filter((r) => r.finals === 0).map((r) => r.durationMs).sort((a, b) => a - b), 99)),
     /** the slowest cycles, as "ms@s": the second of the minute each ended in (the boundary's cycle ends at :00–:01) */
@@ -175,5 +190,7 @@ export async function runScale(o: ScaleOptions) {
     rssKbPerSymbol: round((rss - rssBefore) / 1_024 / o.symbols, 2),
     providerRequestsPerCycle: round(((source?.requests ?? 0) - requestsBefore) / Math.max(1, cycles)),
     ...perCycle(redisBefore, redisAfter, cycles),
+    /** every measured cycle (not in the table; bench-results/scale-cycles.json) */
+    cycleLog: measured.map((r) => ({ second: r.second, durationMs: round(r.durationMs), answeredMs: round(r.answeredMs), finals: r.finals })),
   };
 }

@@ -7,7 +7,8 @@
  *   SCALE_GROWTH=100,1000,5000,20000 SCALE_SECONDS=60 npm run bench:scale
  * Collector settings in the environment are passed on, e.g. BAR_INTERVALS= FEATURE_INTERVALS=1m for
  * the 1m pipeline alone (the defaults add six higher timeframes, two of them with features).
- * Writes bench-results/scale.json (the last run) and, in growth mode, bench-results/scale-growth.json.
+ * Writes bench-results/scale.json (the last run), bench-results/scale-cycles.json (its cycles one
+ * by one) and, in growth mode, bench-results/scale-growth.json.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,15 +50,18 @@ try {
   for (const symbols of sizes) {
     process.stderr.write(`bench:scale: ${symbols} symbols for ${seconds} s (batches of ${batchSize}) ${JSON.stringify(env)}…\n`);
     results.push(await runScale({ symbols, seconds, providerUrl: fake.url, apiKey: API_KEY, batchSize, env, providerCpuMs: fake.cpuMs }));
-    console.table([results.at(-1)]);
+    const { cycleLog: _, ...row } = results.at(-1)!;
+    console.table([row]);
   }
 } finally {
   fake.stop();
 }
 mkdirSync('bench-results', { recursive: true });
-writeFileSync('bench-results/scale.json', `${JSON.stringify(results.at(-1), null, 2)}\n`);
+const { cycleLog, ...last } = results.at(-1)!;
+writeFileSync('bench-results/scale.json', `${JSON.stringify(last, null, 2)}\n`);
+writeFileSync('bench-results/scale-cycles.json', `${JSON.stringify(cycleLog)}\n`);
 if (results.length > 1) {
-  writeFileSync('bench-results/scale-growth.json', `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync('bench-results/scale-growth.json', `${JSON.stringify(results.map(({ cycleLog: _, ...r }) => r), null, 2)}\n`);
   console.table(results.map((r) => ({ symbols: r.symbols, p50Ms: r.p50Ms, p99Ms: r.p99Ms, maxMs: r.maxMs, overruns: r.overruns, lostBars: r.lostBars, cpuMsPerCycle: r.cpuMsPerCycle, rssMb: r.rssMb })));
 }
 process.exit(0);
