@@ -19,6 +19,27 @@ describe('RedisBulkConnection: a cycle’s commands as one socket write, replies
     await redis.stop();
   });
 
+  it('takes a reply or a connection that came in while the event loop was blocked past the timeout for what it is', async () => {
+    const conn = new RedisBulkConnection(redis.url, { timeoutMs: 100 });
+    const block = (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until);
+    };
+    try {
+      for (const round of [0, 1]) {
+        // round 0: the connection opens while the loop is blocked; round 1: the reply comes in meanwhile
+        const out = new RespBuffer(64);
+        out.command(2, 'INCR').string('b:blocked');
+        const written = conn.exec(out);
+        block(300);
+        await expect(written, `round ${round}`).resolves.toBeUndefined();
+      }
+      expect(await admin.get('b:blocked')).toBe('2');
+    } finally {
+      conn.close();
+    }
+  });
+
   it('writes binary values, integers and repeated strings exactly', async () => {
     const conn = new RedisBulkConnection(redis.url, { timeoutMs: 2_000 });
     const strings = new Map<string, Uint8Array>();

@@ -110,7 +110,7 @@ export async function runScale(o: ScaleOptions) {
       source = new BatchBarSource(fetcher, { maxSymbols: o.batchSize });
       const s = source;
       const timed: BarSource = {
-        fetch: (spec, range, opts) => s.fetch(spec, range, opts),
+        fetch: (spec, range) => s.fetch(spec, range),
         fetchEach: async (items, deliver) => {
           const started = performance.now();
           await s.fetchEach(items, deliver);

@@ -18,7 +18,7 @@ interface Pending {
   error: string | null;
   resolve(): void;
   reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 const CR = 13;
@@ -103,20 +103,32 @@ export class RedisBulkConnection {
       });
     } else {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
+        let settled = false;
+        const timer = afterIo(this.#timeoutMs, () => {
+          if (settled) return;
+          settled = true;
           this.#fail(new RedisBulkError('timeout', `no connection within ${this.#timeoutMs} ms`));
           reject(new RedisBulkError('timeout', `no connection within ${this.#timeoutMs} ms`));
-        }, this.#timeoutMs);
-        socket.once(tls ? 'secureConnect' : 'connect', () => (clearTimeout(timer), resolve()));
-        socket.once('close', () => (clearTimeout(timer), reject(new RedisBulkError('connection', 'connection closed'))));
+        });
+        const settle = (outcome: () => void) => () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          outcome();
+        };
+        socket.once(tls ? 'secureConnect' : 'connect', settle(resolve));
+        socket.once('close', settle(() => reject(new RedisBulkError('connection', 'connection closed'))));
       });
     }
     return socket;
   }
 
   #expect(replies: number, resolve: () => void, reject: (error: Error) => void): void {
-    const timer = setTimeout(() => this.#fail(new RedisBulkError('timeout', `no reply within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-    this.#pending.push({ replies, error: null, resolve, reject, timer });
+    const pending: Pending = { replies, error: null, resolve, reject, timer: undefined };
+    pending.timer = afterIo(this.#timeoutMs, () => {
+      if (this.#pending.includes(pending)) this.#fail(new RedisBulkError('timeout', `no reply within ${this.#timeoutMs} ms`));
+    });
+    this.#pending.push(pending);
   }
 
   /** Counts reply lines; every reply here is one line (`:n`, `+OK`, `-ERR …`). */
@@ -163,4 +175,14 @@ export class RedisBulkConnection {
       p.reject(error);
     }
   }
+}
+
+/**
+ * A timeout that counts only if what it waits for has not arrived meanwhile: when the event loop
+ * was blocked past `ms` (a large part computed at 20,000 symbols), the timer and the socket's
+ * event are both due, and timers run before I/O; the verdict waits for the I/O phase, so a reply
+ * that came in while the thread was busy is not taken for a dead Redis.
+ */
+function afterIo(ms: number, verdict: () => void): ReturnType<typeof setTimeout> {
+  return setTimeout(() => setImmediate(verdict), ms);
 }
