@@ -9,6 +9,7 @@ import { RedisBulkConnection } from '../redis/bulk-connection';
 import { RespBuffer } from '../redis/resp-buffer';
 import { intervalHashes } from '../redis/hash-writes';
 import { readFeed } from './bar-feed';
+import { warmUpTimeframeCode } from './jit-warm-up';
 import { SlabPool } from './slab-pool';
 import { TimeframeEngines } from './timeframe-stage';
 import type { PartReply, TimeframeReply, TimeframeRequest, TimeframeWorkerData } from './timeframe-thread';
@@ -20,6 +21,7 @@ const specs: readonly SymbolSpec[] = data.specs;
 const symbols = specs.map((s) => s.symbol);
 const keys = redisKeys(data.prefix);
 const engines = new TimeframeEngines(specs, data.options);
+warmUpTimeframeCode(data.options);
 const bulk = new RedisBulkConnection(data.redis.url, { timeoutMs: data.redis.timeoutMs });
 const sources: string[] = [];
 /** per symbol index: already reported as showing every feature interval */

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { warmUpTimeframeCode } from './jit-warm-up';
+
+describe('warmUpTimeframeCode', () => {
+  it('completes buckets of every interval up to 4h on its throwaway symbols, the per-minute code the thread runs', () => {
+    const started = performance.now();
+    const completed = warmUpTimeframeCode({ barIntervals: ['5m', '15m', '30m', '1h', '4h', '1d'], featureIntervals: ['5m', '1h'] });
+    const ms = performance.now() - started;
+    console.log(`[jit-warm-up] 40 symbols × 600 minutes in ${ms.toFixed(0)} ms`);
+    // 600 minutes from a Monday 00:00, the last one final: 120 five-minute buckets, 10 hours, 2 four-hour buckets…
+    expect(completed.get('5m')).toBe(40 * 120);
+    expect(completed.get('1h')).toBe(40 * 10);
+    expect(completed.get('4h')).toBe(40 * 2);
+    // …and no day ends in ten hours
+    expect(completed.get('1d')).toBe(0);
+  });
+});
