@@ -30,8 +30,9 @@ export function warmUpTimeframeCode(options: TimeframeOptions, symbols = 40, min
   const engines = new TimeframeEngines(specs, options);
   const keys = redisKeys('warm-up:');
   const completed = new Map<HigherInterval, number>(options.barIntervals.map((iv) => [iv, 0]));
+  const out = new RespBuffer(1 << 16);
   for (let m = 1; m <= minutes; m++) {
-    const out = new RespBuffer(1 << 16);
+    out.reset();
     specs.forEach((spec, i) => {
       const final = bar(spec.symbol, m - 1, i, true);
       engines.update(spec, [final], bar(spec.symbol, m, i, false), FROM + m * MINUTE);
