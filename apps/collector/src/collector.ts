@@ -24,7 +24,7 @@ import { buildSources, type BuiltSources } from './sources';
 import { stopWithin } from './shutdown';
 import { leaseMode } from './shard/lease-mode';
 import type { Clocks } from './ports';
-import { tuneRuntime } from './runtime';
+import { collectBetweenCycles, tuneRuntime } from './runtime';
 
 export const VERSION = '0.1.0';
 const DAY = 86_400_000;
@@ -222,6 +222,7 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
     lastCycleAt = Date.now();
     cycle = report.cycle;
     opts.onCycle?.(report);
+    collectBetweenCycles();
     return report;
   };
   // A cycle that keeps throwing logs its stack once, then counts; one line when cycles succeed again.

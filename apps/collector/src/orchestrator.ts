@@ -18,6 +18,9 @@ const MAX_CATCH_UP_MS = 60 * MINUTE;
  * all their states in one cycle cost 200 ms at 5,000 symbols. Each is saved within this many
  * cycles (seconds) of its change, well inside the minute before the next one; a restart
  * replays from history whatever its saved state lacks.
+ * A cycle that committed finals for more symbols than that share leaves the states to the next
+ * cycle (never two in a row): it is the minute boundary, the slowest cycle of the minute, and
+ * the engines it just made dirty have twenty seconds to be saved in.
  */
 const STATE_SAVE_CYCLES = 20;
 
@@ -76,6 +79,8 @@ export class Orchestrator {
   readonly #asks = new Map<SymbolCursor, { spec: SymbolSpec; range: FetchRange }>();
   readonly #ingest: BarIngest;
   #cycle = 0;
+  /** the last cycle left its state saves to this one */
+  #statesDeferred = false;
   /** wall time a provider last served each symbol (start time until one has) */
   readonly #servedAt = new Map<string, number>();
   /** symbols whose fetch threw: logged when it starts and when it stops, not every cycle */
@@ -186,7 +191,10 @@ export class Orchestrator {
     }
     deps.onBuffered?.();
 
-    const stateLimit = Math.ceil(this.#cursors.length / STATE_SAVE_CYCLES);
+    const stateBudget = Math.ceil(this.#cursors.length / STATE_SAVE_CYCLES);
+    const deferStates = writer.finals > stateBudget && !this.#statesDeferred;
+    this.#statesDeferred = deferStates;
+    const stateLimit = deferStates ? 0 : stateBudget;
     const closing = {
       seen: { symbols: seen, at: deps.clocks.wall.now() },
       heartbeat: {

@@ -139,4 +139,26 @@ describe('Orchestrator commit order (in-memory stores that fail on demand)', () 
     replayed.update(specs[0]!, bars, null, 0);
     expect(r.analytics.engine('EURUSD')!.snapshot(), 'the engine saw each final bar once, in order').toEqual(replayed.engine('EURUSD')!.snapshot());
   });
+
+  it("leaves engine states out of a minute boundary's write for the next cycle, never two cycles in a row", async () => {
+    const r = rig();
+    const saved = () => r.window.states.size;
+    await r.orchestrator.runCycle(); // 12:00:30: a forming bar only
+    r.advance(30_000); // 12:01:00: both symbols' 12:00 bars are final, both engines dirty; one state a cycle (2 symbols / 20)
+    await r.orchestrator.runCycle();
+    expect(saved(), 'the boundary saved no state').toBe(0);
+    r.advance(1_000);
+    await r.orchestrator.runCycle();
+    expect(saved(), 'the cycle after it did').toBe(1);
+    r.advance(1_000);
+    await r.orchestrator.runCycle();
+    expect(saved()).toBe(2);
+    r.window.states.clear();
+    r.advance(59_000); // 12:02:00
+    await r.orchestrator.runCycle();
+    expect(saved()).toBe(0);
+    r.advance(60_000); // 12:03:00, finals again right after a deferral: saved this time
+    await r.orchestrator.runCycle();
+    expect(saved()).toBe(1);
+  });
 });

@@ -8,6 +8,7 @@ import { redisKeys, setCodecSlabAllocator, type SymbolSpec } from '@marketpipe/c
 import { RedisBulkConnection } from '../redis/bulk-connection';
 import { RespBuffer } from '../redis/resp-buffer';
 import { intervalHashes } from '../redis/hash-writes';
+import { collectBetweenCycles } from '../runtime';
 import { readFeed } from './bar-feed';
 import { warmUpTimeframeCode } from './jit-warm-up';
 import { SlabPool } from './slab-pool';
@@ -30,6 +31,12 @@ const reported = new Uint8Array(specs.length);
 const strings = new Map<string, Uint8Array>();
 /** buffers whose writes Redis answered, for the next parts (a part's buffer is busy until then) */
 const spare: RespBuffer[] = [];
+/**
+ * Garbage collected once a cycle's parts are done (see collectBetweenCycles), re-armed by every part:
+ * parts of a cycle come tens of ms apart at most, and the next cycle's a second after its first.
+ */
+const IDLE_GC_MS = 100;
+const idleGc = setTimeout(collectBetweenCycles, IDLE_GC_MS).unref();
 
 async function part(msg: Extract<TimeframeRequest, { kind: 'part' }>): Promise<PartReply> {
   for (const name of msg.sources) sources.push(name);
@@ -50,6 +57,7 @@ async function part(msg: Extract<TimeframeRequest, { kind: 'part' }>): Promise<P
     if (w.finals.length > 0) finals.push([interval, w.finals]);
   }
   slabs.end();
+  idleGc.refresh();
   // While Redis is down the main thread skips its writes, and a refill rewrites what they held: so are these.
   if (!msg.write) return { intervals, finals, shown };
   try {
