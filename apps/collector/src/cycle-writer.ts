@@ -77,14 +77,17 @@ export class CycleWriter {
     }
   }
 
-  /** Sends what is left with the cycle's closing fields; true when every part reached Redis. */
+  /** Sends what is left with the cycle's closing fields once every part is out; true when every part reached Redis. */
   async close(closing: Pick<CycleWrite, 'seen' | 'heartbeat' | 'states'>, stateLimit: number): Promise<boolean> {
     const part = this.#part;
     this.#part = this.#newPart();
     Object.assign(part.write, closing);
-    this.#sent.push(this.#send(part, this.deps.timeframes?.take(stateLimit, { write: this.deps.replicator.up })));
-    const outcomes = await Promise.all(this.#sent);
-    return outcomes.every(Boolean);
+    const higher = this.deps.timeframes?.take(stateLimit, { write: this.deps.replicator.up });
+    // A part that failed does not keep the closing write from going out; it still fails the cycle.
+    const earlier = await Promise.allSettled(this.#sent);
+    const last = await this.#send(part, higher, true);
+    for (const e of earlier) if (e.status === 'rejected') throw e.reason;
+    return last && earlier.every((e) => e.status === 'fulfilled' && e.value);
   }
 
   #flush(): void {
@@ -97,31 +100,69 @@ export class CycleWriter {
   }
 
   /**
-   * Waits for the part's higher timeframes (computed in another thread, or already there), then
-   * writes. Takes resolve in the order they were made, so the parts still reach Redis in order
-   * and the closing write stays last.
+   * Writes a part. Higher timeframes computed in process go in the same write. The timeframe
+   * thread writes its hashes itself and answers once Redis has them, with the bars it completed
+   * for the main thread to add to their sorted sets: the part's 1m data goes out without waiting
+   * for that answer (at a minute boundary the thread finishes its parts later than the main
+   * thread, and every part's 1m finals then waited for it and were encoded together at the end),
+   * and the completed bars follow in a write of their own. The closing write (`last`) is made
+   * after every other part was written, so it stays last.
    */
-  async #send(part: Part, higher: HigherWrites | Promise<HigherWrites> | undefined): Promise<boolean> {
-    let failure: unknown = null;
-    try {
-      if (higher) part.write.higher = await higher;
-    } catch (error) {
-      // A failed timeframe thread must not take the 1m data down with it: the part goes out without its
-      // higher timeframes, and the cycle still fails (counted, logged) once it is written.
-      failure = error;
+  async #send(part: Part, higher: HigherWrites | Promise<HigherWrites> | undefined, last = false): Promise<boolean> {
+    if (!isPromise(higher) || last) {
+      let failure: unknown = null;
+      try {
+        if (higher) part.write.higher = await higher;
+      } catch (error) {
+        // A failed timeframe thread must not take the 1m data down with it: the part goes out without its
+        // higher timeframes, and the cycle still fails (counted, logged) once it is written.
+        failure = error;
+      }
+      const written = await this.#write(part.write, part.signalled, part.signalledHigher);
+      if (failure) throw failure;
+      return written;
     }
-    const written = await this.deps.replicator.write(part.write);
-    if (failure) throw failure;
+    const oneMinute = this.#write(part.write, part.signalled, []);
+    let threaded: HigherWrites;
+    try {
+      threaded = await higher;
+    } catch (error) {
+      await oneMinute;
+      throw error;
+    }
+    if (!needsWrite(threaded)) {
+      this.#observe(this.deps.latency.higher, part.signalledHigher);
+      return oneMinute;
+    }
+    const completed = this.#write({ ...emptyWrite(this.at), partial: true, higher: threaded }, [], part.signalledHigher);
+    const [a, b] = await Promise.all([oneMinute, completed]);
+    return a && b;
+  }
+
+  async #write(write: CycleWrite, signalled: readonly number[], signalledHigher: readonly number[]): Promise<boolean> {
+    const written = await this.deps.replicator.write(write);
     if (written) {
-      const now = performance.now();
-      const { oneMinute, higher } = this.deps.latency;
-      for (const at of part.signalled) oneMinute.observe((now - at) / 1000);
-      for (const histogram of higher) for (const at of part.signalledHigher) histogram.observe((now - at) / 1000);
+      this.#observe([this.deps.latency.oneMinute], signalled);
+      this.#observe(this.deps.latency.higher, signalledHigher);
     }
     return written;
+  }
+
+  #observe(histograms: readonly Histogram[], arrivals: readonly number[]): void {
+    if (arrivals.length === 0) return;
+    const now = performance.now();
+    for (const histogram of histograms) for (const at of arrivals) histogram.observe((now - at) / 1000);
   }
 
   #newPart(): Part {
     return { write: emptyWrite(this.at), symbols: 0, signalled: [], signalledHigher: [] };
   }
+}
+
+const isPromise = <T>(x: T | Promise<T> | undefined): x is Promise<T> => x instanceof Promise;
+
+/** The thread's answer holds completed bars, or a failed write to report through the main connection. */
+function needsWrite(higher: HigherWrites): boolean {
+  for (const w of higher.values()) if (w.finals.length > 0 || w.sentByThread?.error) return true;
+  return false;
 }

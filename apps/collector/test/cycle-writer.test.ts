@@ -4,7 +4,7 @@ import { redisKeys, type Bar } from '@marketpipe/core';
 import { CycleWriter } from '../src/cycle-writer';
 import { createBinaryRedisClient } from '../src/redis/client';
 import { RedisBarWindow } from '../src/redis/redis-bar-window';
-import type { CycleWrite } from '../src/ports';
+import type { CycleWrite, HigherWrites, TimeframeStage } from '../src/ports';
 import type { WindowReplicator } from '../src/redis/window-replicator';
 
 const bar = (symbol: string, ts: number, final: boolean): Bar => ({ symbol, interval: '1m', ts, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10, source: 'sim', final, filled: false });
@@ -50,5 +50,29 @@ describe('CycleWriter: a cycle written in parts as its symbols arrive', () => {
     writer.add('AAA', { finals: [], forming: bar('AAA', 0, false), higherSignals: false }, 0);
     await new Promise((r) => setImmediate(r));
     expect(await writer.close({ seen: { symbols: [], at: 0 } }, 0)).toBe(false);
+  });
+
+  it("writes a part's 1m data without waiting for the timeframe thread, its completed bars once the thread answers, and the closing write after both", async () => {
+    const sent: CycleWrite[] = [];
+    const replicator = { up: true, write: async (w: CycleWrite) => (sent.push(w), true) } as unknown as WindowReplicator;
+    const answers: ((w: HigherWrites) => void)[] = [];
+    const timeframes = { take: () => new Promise<HigherWrites>((resolve) => answers.push(resolve)) } as unknown as TimeframeStage;
+    const latency = { oneMinute: histogram(), higher: [histogram()] };
+    const writer = new CycleWriter({ replicator, latency, timeframes }, 0);
+    const t = Date.UTC(2026, 0, 5, 10, 0);
+    writer.add('AAA', { finals: [bar('AAA', t, true)], forming: bar('AAA', t + 60_000, false), signal: Buffer.from('sa'), higherSignals: true }, performance.now());
+    await new Promise((r) => setImmediate(r));
+    expect(sent.map((w) => [...w.signals.keys()]), 'the 1m part is out while the thread still computes').toEqual([['AAA']]);
+    expect(latency.higher[0]!.seen).toHaveLength(0);
+    const closed = writer.close({ seen: { symbols: ['AAA'], at: 0 } }, 0);
+    await new Promise((r) => setImmediate(r));
+    expect(sent, 'the closing write waits for the thread').toHaveLength(1);
+    const completed = bar('AAA', t - 4 * 60_000, true);
+    answers[0]!(new Map([['5m', { finals: [{ ...completed, interval: '5m' }], forming: [], features: new Map(), signals: new Map(), sentByThread: {} }]]));
+    answers[1]!(new Map([['5m', { finals: [], forming: [], features: new Map(), signals: new Map(), sentByThread: {} }]]));
+    expect(await closed).toBe(true);
+    expect(sent.map((w) => (w.partial ? (w.higher ? 'completed' : '1m') : 'closing'))).toEqual(['1m', 'completed', 'closing']);
+    expect(sent[1]!.higher!.get('5m')!.finals.map((b) => b.ts)).toEqual([completed.ts]);
+    expect(latency.higher[0]!.seen, 'higher signals count once the thread wrote them').toHaveLength(1);
   });
 });
