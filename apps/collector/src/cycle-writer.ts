@@ -101,12 +101,12 @@ export class CycleWriter {
 
   /**
    * Writes a part. Higher timeframes computed in process go in the same write. The timeframe
-   * thread writes its hashes itself and answers once Redis has them, with the bars it completed
-   * for the main thread to add to their sorted sets: the part's 1m data goes out without waiting
-   * for that answer (at a minute boundary the thread finishes its parts later than the main
-   * thread, and every part's 1m finals then waited for it and were encoded together at the end),
-   * and the completed bars follow in a write of their own. The closing write (`last`) is made
-   * after every other part was written, so it stays last.
+   * thread writes its part itself and answers once Redis has it: the part's 1m data goes out
+   * without waiting for that answer (at a minute boundary the thread finishes its parts later
+   * than the main thread, and every part's 1m finals then waited for it and were encoded
+   * together at the end), and an answer that still holds something to write (bars, or the
+   * thread's failed write to report) follows in a write of its own. The closing write (`last`)
+   * is made after every other part was written, so it stays last.
    */
   async #send(part: Part, higher: HigherWrites | Promise<HigherWrites> | undefined, last = false): Promise<boolean> {
     if (!isPromise(higher) || last) {
@@ -161,7 +161,7 @@ export class CycleWriter {
 
 const isPromise = <T>(x: T | Promise<T> | undefined): x is Promise<T> => x instanceof Promise;
 
-/** The thread's answer holds completed bars, or a failed write to report through the main connection. */
+/** The answer holds bars to write, or a failed write to report through the main connection. */
 function needsWrite(higher: HigherWrites): boolean {
   for (const w of higher.values()) if (w.finals.length > 0 || w.sentByThread?.error) return true;
   return false;

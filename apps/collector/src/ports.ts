@@ -91,8 +91,8 @@ export interface IntervalWrite {
   signals: Map<string, Uint8Array>;
   states?: Map<string, Uint8Array>;
   /**
-   * Set when the timeframe thread wrote this interval's hash writes to Redis itself (the fields
-   * above but `finals` are then empty), with the error when that write failed: the cycle's write
+   * Set when the timeframe thread wrote this interval to Redis itself (the fields above are
+   * then empty), with the error when that write failed: the cycle's write
    * then fails too, so the replicator refills the window.
    */
   sentByThread?: { error?: Error };

@@ -176,6 +176,36 @@ describe('TimeframeThread against TimeframeEngines, through real Redis', () => {
     await client.quit();
   });
 
+  it('writes the bars it completes into their sorted sets itself, and after parts it was told not to write replaces a bar the refill wrote instead of adding a second at its ts', async () => {
+    const { prefix, window } = await windowFor('b');
+    const thread = await TimeframeThread.start([NAS100], options, prefix, { url, timeoutMs: 2_000 }, new TimeframeEngines([NAS100], options));
+    threads.push(thread);
+    const reference = new TimeframeEngines([NAS100], options);
+    /** the 5m bar each minute completes */
+    const completes = nq.slice(0, 60).map((bar) => {
+      reference.update(NAS100, [bar], null, 0);
+      return reference.take(false).get('5m')!.finals[0];
+    });
+    const step = async (i: number, write: boolean) => {
+      thread.update(NAS100, [nq[i]!], null, 0);
+      const sent = await thread.take(false, { write });
+      expect([...sent.values()].every((w) => w.finals.length === 0 && w.sentByThread && !w.sentByThread.error), 'nothing handed back to write').toBe(true);
+    };
+    const outage = 30;
+    // The outage ends just before the minute completing a bar, with one bar completed during it.
+    const resume = completes.findIndex((b, i) => b && i > outage && completes.slice(outage, i).some(Boolean));
+    for (let i = 0; i < outage; i++) await step(i, true);
+    for (let i = outage; i < resume; i++) await step(i, false);
+    // The refill writes from history what the skipped parts held, and history may hold the minute that completes
+    // the next bar before the thread is fed it: the refill writes that bar too (here with other bytes, to tell).
+    const next = completes[resume]!;
+    const refilled = [...completes.slice(outage, resume).filter((b) => b !== undefined), { ...next, volume: next.volume + 1 }];
+    await window.writeCycle({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at: 0 }, higher: new Map([['5m', { finals: refilled, forming: [], features: new Map(), signals: new Map() }]]) });
+    await step(resume, true);
+    const members = await window.finals('NAS100', 0, Number.MAX_SAFE_INTEGER, '5m');
+    expect(members, 'every completed bar once, the last one as the thread wrote it').toEqual(completes.slice(0, resume + 1).filter((b) => b !== undefined));
+  });
+
   it('fails a take with a typed error once the thread is gone, instead of hanging the cycle', async () => {
     const { prefix } = await windowFor('a');
     const thread = await TimeframeThread.start(specs, options, prefix, { url, timeoutMs: 2_000 }, new TimeframeEngines(specs, options));

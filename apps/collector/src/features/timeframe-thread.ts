@@ -5,7 +5,7 @@ import type { HigherInterval, HigherWrites, IntervalWrite, TakeOptions, Timefram
 import { BarFeed } from './bar-feed';
 import { TimeframeEngines, type SlotState, type TimeframeOptions } from './timeframe-stage';
 
-/** The Redis the thread writes its hash writes to, on a connection of its own. */
+/** The Redis the thread writes to, on a connection of its own. */
 export interface TimeframeRedis {
   url: string;
   timeoutMs: number;
@@ -14,18 +14,17 @@ export interface TimeframeRedis {
 export interface TimeframeWorkerData {
   specs: readonly SymbolSpec[];
   options: TimeframeOptions;
-  /** the Redis key prefix the thread writes its hashes under */
+  /** the Redis key prefix the thread writes under */
   prefix: string;
   redis: TimeframeRedis;
 }
 
-/** What the thread did with a part: its hash writes went to Redis (or why not), and the bars it completed. */
+/** What the thread did with a part: its writes went to Redis (or why not). */
 export interface PartReply {
   intervals: HigherInterval[];
-  finals: [interval: HigherInterval, bars: Bar[]][];
   /** symbol indices that showed every feature interval for the first time */
   shown: number[];
-  /** why the hash writes did not reach Redis (none: they did, or were not to be written) */
+  /** why the writes did not reach Redis (none: they did, or were not to be written) */
   writeError?: string;
 }
 
@@ -60,10 +59,11 @@ const LOAD_CHUNK = 500;
  * The higher timeframes on a thread of their own (TIMEFRAME_THREAD): resampling every symbol's
  * 1m bars into six intervals and running two more feature engines per symbol was half of the
  * main thread's cycle at 5,000 symbols. The main thread packs each symbol's committed bars
- * (BarFeed); each `take` sends what was packed since the last one, and the thread writes that
- * part's hash writes (~70% of a cycle's bytes) to Redis on a connection of its own, then
- * answers with the bars it completed (the main thread adds them to the sorted sets, whose trims
- * it keeps). Parts are written and answered in order, so a take resolves only once its writes
+ * (BarFeed); each `take` sends what was packed since the last one, and the thread writes all
+ * that part made to Redis on a connection of its own: the hashes (~70% of a cycle's bytes) and
+ * the bars it completed, into their sorted sets (BarSets: it keeps their trims; at a 5-minute
+ * boundary handing 5,000 bars back to the main thread to add was the slowest cycle's tail).
+ * Parts are written and answered in order, so a take resolves only once its writes
  * are in Redis, and the cycle's closing write (the version readers watch) still goes last.
  * Engines are warmed in-process (warmTimeframes, reading history and Redis) and moved over as
  * their exported state (`load`).
@@ -138,11 +138,10 @@ export class TimeframeThread implements TimeframeStage {
     const reply = await this.#call({ kind: 'part', feed: data, sources, states, write: opts.write !== false }, [data.buffer as ArrayBuffer]);
     const part = reply.part!;
     for (const index of part.shown) this.#shown[index] = 1;
-    const finals = new Map(part.finals);
     const sentByThread = part.writeError === undefined ? {} : { error: new TimeframeThreadError(`the timeframe thread's Redis write failed: ${part.writeError}`) };
     const out: HigherWrites = new Map();
     for (const interval of part.intervals) {
-      const w: IntervalWrite = { finals: finals.get(interval) ?? [], forming: [], features: new Map(), signals: new Map(), sentByThread };
+      const w: IntervalWrite = { finals: [], forming: [], features: new Map(), signals: new Map(), sentByThread };
       out.set(interval, w);
     }
     return out;

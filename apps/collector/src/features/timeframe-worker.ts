@@ -1,13 +1,15 @@
 /**
  * The timeframe thread's side (started by TimeframeThread): a TimeframeEngines over every
- * symbol, fed the 1m bars the main thread packed, writing each part's hash writes to Redis on
- * its own connection and answering once Redis has them, with the bars the part completed.
+ * symbol, fed the 1m bars the main thread packed, writing everything each part made (hashes,
+ * and the bars it completed into their sorted sets) to Redis on its own connection, and
+ * answering once Redis has it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { redisKeys, setCodecSlabAllocator, type SymbolSpec } from '@marketpipe/core';
 import { RedisBulkConnection } from '../redis/bulk-connection';
-import { RespBuffer } from '../redis/resp-buffer';
+import { MAX_SPARE_BUFFERS, RespBuffer } from '../redis/resp-buffer';
 import { intervalHashes } from '../redis/hash-writes';
+import { BarSets } from '../redis/bar-sets';
 import { collectBetweenCycles } from '../runtime';
 import { readFeed } from './bar-feed';
 import { warmUpTimeframeCode } from './jit-warm-up';
@@ -23,6 +25,8 @@ const symbols = specs.map((s) => s.symbol);
 const keys = redisKeys(data.prefix);
 const engines = new TimeframeEngines(specs, data.options);
 warmUpTimeframeCode(data.options);
+/** the higher intervals' sorted sets: only this thread adds to them while Redis is up (a refill is the main thread's) */
+const sets = new BarSets(keys);
 const bulk = new RedisBulkConnection(data.redis.url, { timeoutMs: data.redis.timeoutMs });
 const sources: string[] = [];
 /** per symbol index: already reported as showing every feature interval */
@@ -48,25 +52,31 @@ async function part(msg: Extract<TimeframeRequest, { kind: 'part' }>): Promise<P
       shown.push(fed.index);
     }
   }
+  const taken = engines.take(msg.states);
+  const intervals = [...taken.keys()];
+  // While Redis is down the main thread skips its writes, and its refill rewrites what they held (these too, from
+  // history): what this thread knew of its sorted sets no longer holds once that refill has written them.
+  if (!msg.write) {
+    slabs.end();
+    idleGc.refresh();
+    sets.forget();
+    return { intervals, shown };
+  }
   const out = spare.pop()?.reset() ?? new RespBuffer(1 << 20, strings);
-  const intervals: PartReply['intervals'] = [];
-  const finals: PartReply['finals'] = [];
-  for (const [interval, w] of engines.take(msg.states)) {
+  for (const [interval, w] of taken) {
     intervalHashes(out, keys, interval, w);
-    intervals.push(interval);
-    if (w.finals.length > 0) finals.push([interval, w.finals]);
+    sets.upsert(out, w.finals);
   }
   slabs.end();
   idleGc.refresh();
-  // While Redis is down the main thread skips its writes, and a refill rewrites what they held: so are these.
-  if (!msg.write) return { intervals, finals, shown };
   try {
     await bulk.exec(out);
   } catch (error) {
-    return { intervals, finals, shown, writeError: error instanceof Error ? error.message : String(error) };
+    sets.forget();
+    return { intervals, shown, writeError: error instanceof Error ? error.message : String(error) };
   }
-  if (spare.length < 8) spare.push(out);
-  return { intervals, finals, shown };
+  if (spare.length < MAX_SPARE_BUFFERS) spare.push(out);
+  return { intervals, shown };
 }
 
 function handle(msg: TimeframeRequest): { reply: Omit<TimeframeReply, 'id'> } | Promise<{ reply: Omit<TimeframeReply, 'id'> }> {

@@ -1,33 +1,13 @@
 import type { Bar, Interval, RedisKeys } from '@marketpipe/core';
-import { decodeBar, encodeBar, encodeHeartbeat, encodeSeen } from '@marketpipe/core';
-import type { CycleWrite, FinalSpan, HotWindow, IntervalWrite } from '../ports';
+import { decodeBar, encodeHeartbeat, encodeSeen } from '@marketpipe/core';
+import type { CycleWrite, FinalSpan, HotWindow } from '../ports';
 import type { BinaryRedisClient } from './client';
 import { RedisBulkConnection } from './bulk-connection';
-import { RespBuffer } from './resp-buffer';
+import { MAX_SPARE_BUFFERS, RespBuffer } from './resp-buffer';
 import { hset, hsetBars, intervalHashes } from './hash-writes';
+import { BarSets } from './bar-sets';
 
-/** Final bars kept per symbol and interval in Redis (docs/architecture: the hot window). */
-export const BAR_WINDOW = 5_000;
-/**
- * A sorted set is trimmed back to BAR_WINDOW once every this many bars added, not on every add:
- * at a minute boundary every symbol's window gains a bar at once, and a trim per symbol was a
- * third of that cycle's commands. Each key's count starts at its own offset, so the trims of
- * 5,000 symbols spread over TRIM_EVERY minutes; a window holds at most BAR_WINDOW + TRIM_EVERY - 1.
- */
-export const TRIM_EVERY = 50;
-
-/** What this window last wrote to one sorted set. */
-interface KeyWrites {
-  /** the sorted set's key, built once: a minute boundary adds a bar to every symbol's set at once */
-  key: string;
-  /** ts of the newest bar in the key (written, or read at start): a newer bar has no old member at its ts to remove */
-  newest: number;
-  /** bars added since the last trim */
-  sinceTrim: number;
-}
-
-/** write buffers kept for reuse: the parts of a cycle in flight at once, typically */
-const MAX_SPARE_BUFFERS = 8;
+export { BAR_WINDOW, TRIM_EVERY } from './bar-sets';
 
 /**
  * The hot window in Redis. The per-second data of all symbols travels in a few hash writes,
@@ -40,8 +20,7 @@ const MAX_SPARE_BUFFERS = 8;
 export class RedisBarWindow implements HotWindow {
   /** network round trips made, for tests and metrics */
   roundTrips = 0;
-  /** per interval, per symbol (looked up by the strings bars carry, without building a key per bar) */
-  readonly #written = new Map<Interval, Map<string, KeyWrites>>();
+  readonly #sets: BarSets;
   readonly #bulk: RedisBulkConnection;
   /** RESP encodings of the symbols and keys every cycle repeats */
   readonly #strings = new Map<string, Uint8Array>();
@@ -60,6 +39,7 @@ export class RedisBarWindow implements HotWindow {
     // The writes must reach the Redis the reads come from: a client made without a URL has none to share.
     const url = client.options?.url;
     if (!url) throw new TypeError('RedisBarWindow needs a client created from a URL (its writes open a second connection to it)');
+    this.#sets = new BarSets(keys);
     this.#bulk = new RedisBulkConnection(url, { timeoutMs: client.options?.commandOptions?.timeout ?? 2_000 });
   }
 
@@ -76,14 +56,13 @@ export class RedisBarWindow implements HotWindow {
       out.command(2 + 2 * w.seen.symbols.length, 'HSET').string(keys.seen);
       for (const s of w.seen.symbols) out.string(s).string(at);
     }
-    const touched: string[] = [];
-    this.#addFinals(out, w.finals, touched);
+    this.#sets.upsert(out, w.finals);
     let threadError: Error | undefined;
     for (const [interval, iw] of w.higher ?? []) {
-      this.#addInterval(out, interval, iw, touched);
+      intervalHashes(out, keys, interval, iw);
+      this.#sets.upsert(out, iw.finals);
       threadError ??= iw.sentByThread?.error;
     }
-    for (const key of touched) out.command(4, 'ZREMRANGEBYRANK').string(key).int(0).int(-(BAR_WINDOW + 1));
     if (w.heartbeat) {
       const { collectorId, value, ttlSeconds } = w.heartbeat;
       out.command(5, 'SET').string(keys.heartbeat(collectorId)).string(encodeHeartbeat(value)).string('EX').int(ttlSeconds);
@@ -102,33 +81,6 @@ export class RedisBarWindow implements HotWindow {
     this.#bulk.close();
   }
 
-  /**
-   * Bars upserted by (symbol, interval, ts): the old member of that ts goes, the new one comes.
-   * A bar newer than the key's newest (as this process wrote it, or read it at start-up
-   * reconciliation) is simply added (the common case, one command): only another writer could
-   * have put a member at its ts, and in lease mode writes go through the fenced window instead.
-   * A key not known yet, a rewrite (a refill) or a correction takes the removal.
-   */
-  #addFinals(out: RespBuffer, finals: readonly Bar[], touched: string[]): void {
-    for (const bar of finals) {
-      const w = this.#writesOf(bar.symbol, bar.interval);
-      const key = w.key;
-      if (!(bar.ts > w.newest)) out.command(4, 'ZREMRANGEBYSCORE').string(key).int(bar.ts).int(bar.ts);
-      out.command(4, 'ZADD').string(key).int(bar.ts).bulk(encodeBar(bar));
-      if (!(bar.ts <= w.newest)) w.newest = bar.ts;
-      if (++w.sinceTrim >= TRIM_EVERY) {
-        w.sinceTrim = 0;
-        touched.push(key);
-      }
-    }
-  }
-
-  /** A higher timeframe: one HSET per hash for all its symbols, like the 1m ones (none when the timeframe thread sent them). */
-  #addInterval(out: RespBuffer, interval: Interval, w: IntervalWrite, touched: string[]): void {
-    intervalHashes(out, this.keys, interval, w);
-    this.#addFinals(out, w.finals, touched);
-  }
-
   async lastFinalTs(symbols: readonly string[], interval: Interval = '1m'): Promise<Map<string, number | null>> {
     const out = new Map<string, number | null>();
     if (symbols.length === 0) return out;
@@ -139,7 +91,7 @@ export class RedisBarWindow implements HotWindow {
     symbols.forEach((s, i) => {
       const newest = replies[i]?.[0]?.score ?? null;
       out.set(s, newest);
-      this.#learn(s, interval, newest);
+      this.#sets.learn(s, interval, newest);
     });
     return out;
   }
@@ -161,27 +113,9 @@ export class RedisBarWindow implements HotWindow {
       const last = (replies[3 * i + 1] as { score: number }[] | undefined)?.[0]?.score;
       const count = Number(replies[3 * i + 2] ?? 0);
       out.set(s, first === undefined || last === undefined ? null : { first, last, count });
-      this.#learn(s, interval, last ?? null);
+      this.#sets.learn(s, interval, last ?? null);
     });
     return out;
-  }
-
-  /** What a read found a key's newest bar to be (null: the key is empty), unless this process already knows better. */
-  #learn(symbol: string, interval: Interval, newest: number | null): void {
-    const w = this.#writesOf(symbol, interval);
-    if (Number.isNaN(w.newest)) w.newest = newest ?? Number.NEGATIVE_INFINITY;
-  }
-
-  /** A key not seen yet starts with newest NaN: nothing known of it, so its first bar takes the removal. */
-  #writesOf(symbol: string, interval: Interval): KeyWrites {
-    let bySymbol = this.#written.get(interval);
-    if (!bySymbol) this.#written.set(interval, (bySymbol = new Map()));
-    let w = bySymbol.get(symbol);
-    if (!w) {
-      const key = this.keys.bars(symbol, interval);
-      bySymbol.set(symbol, (w = { key, newest: Number.NaN, sinceTrim: stagger(key) }));
-    }
-    return w;
   }
 
   async ping(): Promise<void> {
@@ -213,11 +147,4 @@ export class RedisBarWindow implements HotWindow {
     });
     return out;
   }
-}
-
-/** A key's starting count toward its first trim (FNV-1a of the key): spreads the trims of many keys. */
-function stagger(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % TRIM_EVERY;
 }

@@ -5,6 +5,9 @@ const STAR = 42;
 const ZERO = 48;
 const encoder = new TextEncoder();
 
+/** Write buffers a writer keeps for reuse once Redis answered them: the parts of a cycle in flight at once, typically. */
+export const MAX_SPARE_BUFFERS = 8;
+
 /**
  * Redis commands encoded as RESP into one growing Buffer, to go to the socket as a single write.
  * node-redis hands the socket two chunks per Buffer argument (its header, then the bytes): a
