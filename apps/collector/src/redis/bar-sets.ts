@@ -42,8 +42,12 @@ export class BarSets {
    */
   upsert(out: RespBuffer, finals: readonly Bar[]): void {
     let touched: string[] | undefined;
+    // A write's bars are of one interval, or a few in runs: its symbols' book is looked up once per run.
+    let interval: Interval | undefined;
+    let bySymbol: Map<string, KeyWrites> | undefined;
     for (const bar of finals) {
-      const w = this.#writesOf(bar.symbol, bar.interval);
+      if (bar.interval !== interval) bySymbol = this.#bookOf((interval = bar.interval));
+      const w = bySymbol!.get(bar.symbol) ?? this.#writesOf(bar.symbol, bar.interval);
       const key = w.key;
       if (!(bar.ts > w.newest)) out.command(4, 'ZREMRANGEBYSCORE').string(key).int(bar.ts).int(bar.ts);
       out.command(4, 'ZADD').string(key).int(bar.ts).bulk(encodeBar(bar));
@@ -75,14 +79,19 @@ export class BarSets {
 
   /** A key not seen yet starts with newest NaN: nothing known of it, so its first bar takes the removal. */
   #writesOf(symbol: string, interval: Interval): KeyWrites {
-    let bySymbol = this.#written.get(interval);
-    if (!bySymbol) this.#written.set(interval, (bySymbol = new Map()));
+    const bySymbol = this.#bookOf(interval);
     let w = bySymbol.get(symbol);
     if (!w) {
       const key = this.keys.bars(symbol, interval);
       bySymbol.set(symbol, (w = { key, newest: Number.NaN, sinceTrim: stagger(key) }));
     }
     return w;
+  }
+
+  #bookOf(interval: Interval): Map<string, KeyWrites> {
+    let bySymbol = this.#written.get(interval);
+    if (!bySymbol) this.#written.set(interval, (bySymbol = new Map()));
+    return bySymbol;
   }
 }
 

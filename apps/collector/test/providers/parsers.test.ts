@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAlphaVantage } from '../../src/providers/alphavantage';
+import { num } from '../../src/providers/bars';
 import { localToUtc } from '../../src/providers/localtime';
 import { parsePolygonAggs } from '../../src/providers/polygon';
 import { parseTwelveData, parseTwelveDataQuote } from '../../src/providers/twelvedata';
@@ -18,6 +19,13 @@ function providerError(fn: () => unknown): ProviderError {
   }
   throw new Error('expected a ProviderError');
 }
+
+describe('num (the decimal strings of Twelve Data and Alpha Vantage)', () => {
+  it('reads decimals with surrounding whitespace, and a blank or "-" as missing (NaN), never 0', () => {
+    expect([' 1.25 ', '0', '0.000', '-0.5', '1e3'].map(num)).toEqual([1.25, 0, 0, -0.5, 1000]);
+    for (const missing of ['', '   ', '-', 'abc', '\t']) expect(num(missing), JSON.stringify(missing)).toBeNaN();
+  });
+});
 
 describe('Yahoo chart v8', () => {
   it('skips the whole-null row of the recorded AAPL 1m session and keeps seconds → ms', () => {
