@@ -14,6 +14,7 @@ import { FeatureStage, type WarmReport } from './features/feature-stage';
 import { TimeframeEngines } from './features/timeframe-stage';
 import { TimeframeThread } from './features/timeframe-thread';
 import { warmTimeframes, withTimeframes } from './features/timeframe-warm';
+import { warmUpOneMinuteCode } from './features/jit-warm-up';
 import { createRewarm } from './bootstrap/rewarm';
 import { Ticker } from './ticker';
 import { backfill, type BackfillReport } from './backfill';
@@ -144,6 +145,8 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   const timeframesWarm = warmedTimeframes ? await warmTimeframes(warmedTimeframes, lease ? [] : specs, history, redisUp ? window : null, logger, retentionMs) : undefined;
   if (timeframesWarm) logger.info({ ...timeframesWarm, intervals: config.BAR_INTERVALS, featureIntervals: timeframeOptions.featureIntervals }, 'higher timeframes warm');
   const threaded = !lease && (config.TIMEFRAME_THREAD === 'on' || (config.TIMEFRAME_THREAD === 'auto' && specs.length >= TIMEFRAME_THREAD_AUTO_SYMBOLS));
+  // At the scale the thread is for, the first minute boundary of 5,000 cold engines is a cycle's worth of JIT work.
+  if (analytics && threaded) warmUpOneMinuteCode();
   const timeframes = warmedTimeframes && threaded ? await TimeframeThread.start(specs, timeframeOptions, config.REDIS_PREFIX, { url: config.REDIS_URL, timeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }, warmedTimeframes) : warmedTimeframes;
   const replicator = new WindowReplicator({
     window: lease?.window ?? window,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { warmUpTimeframeCode } from './jit-warm-up';
+import { warmUpOneMinuteCode, warmUpTimeframeCode } from './jit-warm-up';
 
 describe('warmUpTimeframeCode', () => {
   it('completes buckets of every interval up to 4h on its throwaway symbols, the per-minute code the thread runs', () => {
@@ -13,5 +13,12 @@ describe('warmUpTimeframeCode', () => {
     expect(completed.get('4h')).toBe(40 * 2);
     // …and no day ends in ten hours
     expect(completed.get('1d')).toBe(0);
+  });
+
+  it('commits a final 1m bar per throwaway symbol and minute, the code of a minute boundary on the main thread', () => {
+    const started = performance.now();
+    const committed = warmUpOneMinuteCode(40, 600);
+    console.log(`[jit-warm-up] 1m: 40 symbols × 600 minutes in ${(performance.now() - started).toFixed(0)} ms`);
+    expect(committed).toBe(40 * 600);
   });
 });

@@ -1,7 +1,9 @@
 import { redisKeys, type Bar, type SymbolSpec } from '@marketpipe/core';
 import type { HigherInterval } from '../ports';
+import { BarSets } from '../redis/bar-sets';
 import { RespBuffer } from '../redis/resp-buffer';
-import { intervalHashes } from '../redis/hash-writes';
+import { hsetBars, intervalHashes } from '../redis/hash-writes';
+import { FeatureStage } from './feature-stage';
 import { TimeframeEngines, type TimeframeOptions } from './timeframe-stage';
 
 const MINUTE = 60_000;
@@ -18,15 +20,7 @@ const FROM = Date.UTC(2026, 0, 5);
  * feedback; the engines, the buffer and the bytes are dropped.
  */
 export function warmUpTimeframeCode(options: TimeframeOptions, symbols = 40, minutes = 600): Map<HigherInterval, number> {
-  const specs: SymbolSpec[] = Array.from({ length: symbols }, (_, i) => ({
-    symbol: `WARM${i}`,
-    assetClass: 'fx',
-    precision: 5,
-    session: { timezone: 'UTC', open: '00:00', close: '00:00' },
-    basePrice: 1,
-    providers: {},
-    brokers: {},
-  }));
+  const specs = throwaway(symbols);
   const engines = new TimeframeEngines(specs, options);
   const keys = redisKeys('warm-up:');
   const completed = new Map<HigherInterval, number>(options.barIntervals.map((iv) => [iv, 0]));
@@ -43,6 +37,49 @@ export function warmUpTimeframeCode(options: TimeframeOptions, symbols = 40, min
     }
   }
   return completed;
+}
+
+/**
+ * The same for the main thread's minute boundary: every symbol's 1m engine commits a final bar
+ * (its indicators' `add`, not the `replace` of every other second), and the bar is added to its
+ * sorted set. With no history to warm from (a new deployment, the scale bench), the first
+ * boundary of a process ran that code for the first time for 5,000 symbols at once: ~200 ms of
+ * the main thread against ~130 at a later boundary, 20 ms of it in one indicator's `step`.
+ * Returns the final bars committed.
+ */
+export function warmUpOneMinuteCode(symbols = 40, minutes = 600): number {
+  const specs = throwaway(symbols);
+  const stage = new FeatureStage(specs);
+  const sets = new BarSets(redisKeys('warm-up:'));
+  const out = new RespBuffer(1 << 16);
+  let committed = 0;
+  for (let m = 1; m <= minutes; m++) {
+    out.reset();
+    const finals: Bar[] = [];
+    specs.forEach((spec, i) => {
+      stage.update(spec, [], bar(spec.symbol, m - 1, i, false), FROM + m * MINUTE - 30_000);
+      const final = bar(spec.symbol, m - 1, i, true);
+      stage.update(spec, [final], bar(spec.symbol, m, i, false), FROM + m * MINUTE);
+      finals.push(final);
+    });
+    sets.upsert(out, finals);
+    hsetBars(out, 'warm-up:forming', finals);
+    committed += finals.length;
+    stage.takeStates(Math.ceil(symbols / 4));
+  }
+  return committed;
+}
+
+function throwaway(symbols: number): SymbolSpec[] {
+  return Array.from({ length: symbols }, (_, i) => ({
+    symbol: `WARM${i}`,
+    assetClass: 'fx',
+    precision: 5,
+    session: { timezone: 'UTC', open: '00:00', close: '00:00' },
+    basePrice: 1,
+    providers: {},
+    brokers: {},
+  }));
 }
 
 function bar(symbol: string, minute: number, seed: number, final: boolean): Bar {
