@@ -8,7 +8,6 @@ import { migrate } from 'drizzle-orm/libsql/migrator';
 import type { Bar, Interval } from '@marketpipe/core';
 import type { HistorySink } from '../ports';
 import * as schema from './schema';
-import { BarBuffer } from './bar-buffer';
 import { NativeBarWriter } from './native-bar-writer';
 import type { Checkpoint } from './checkpoints';
 
@@ -74,6 +73,8 @@ export function localPath(url: string): string | null {
   return url.startsWith('file:') ? (url.slice('file:'.length).split('?')[0] ?? null) : null;
 }
 
+const bufferKey = (b: Bar) => `${b.symbol}\u0000${b.interval}\u0000${b.ts}`;
+
 /**
  * 90 days of final bars in libSQL. Writes are buffered and flushed as one transaction
  * (a libSQL batch) of multi-row upserts, because one autocommitted insert per bar is ~15×
@@ -89,7 +90,7 @@ export class LibsqlHistoryStore implements HistorySink {
   readonly #native: NativeBarWriter | null;
   readonly #onTransaction: ((rows: number) => void) | undefined;
   readonly #maxBuffered: number;
-  #buffer = new BarBuffer();
+  #buffer = new Map<string, Bar>();
   /** what the flush in progress is writing: still readable, not yet durable */
   #inFlight: readonly Bar[] = [];
   #flushing: Promise<number> = Promise.resolve(0);
@@ -124,7 +125,7 @@ export class LibsqlHistoryStore implements HistorySink {
   add(bars: readonly Bar[]): void {
     if (bars.length > 0 && this.#sealed) throw new HistorySealedError();
     if (bars.length > 0 && this.pending + bars.length > this.#maxBuffered) throw new HistoryBufferFullError(this.pending, this.#maxBuffered);
-    for (const bar of bars) this.#buffer.set(bar);
+    for (const bar of bars) this.#buffer.set(bufferKey(bar), bar);
   }
 
   /** Refuses every later `add`: a shutdown's last flush then really is the last. */
@@ -162,16 +163,15 @@ export class LibsqlHistoryStore implements HistorySink {
     }
     const rows = [...this.#buffer.values()];
     this.#inFlight = rows;
-    this.#buffer = new BarBuffer();
+    this.#buffer = new Map();
     try {
       await this.write(rows);
     } catch (error) {
       this.#reconnect = true;
       // Keep what failed for the next flush, behind anything newer that arrived meanwhile.
       const newer = this.#buffer;
-      this.#buffer = new BarBuffer();
-      for (const b of rows) this.#buffer.set(b);
-      for (const b of newer.values()) this.#buffer.set(b);
+      this.#buffer = new Map(rows.map((b) => [bufferKey(b), b]));
+      for (const [k, b] of newer) this.#buffer.set(k, b);
       throw error;
     } finally {
       this.#inFlight = [];
@@ -283,11 +283,11 @@ export class LibsqlHistoryStore implements HistorySink {
     return [...byTs.values()].sort((a, b) => a.ts - b.ts).slice(-limit);
   }
 
-  /** Accepted bars of one symbol not yet durable; a scan of the bars in flight, for the rare reads that need it. */
+  /** Accepted bars of one symbol not yet durable; a scan of the buffer, for the rare reads that need it. */
   #unflushed(symbol: string, interval: Interval): Bar[] {
     const out: Bar[] = [];
     for (const b of this.#inFlight) if (b.symbol === symbol && b.interval === interval) out.push(b);
-    for (const b of this.#buffer.of(symbol, interval)) out.push(b);
+    for (const b of this.#buffer.values()) if (b.symbol === symbol && b.interval === interval) out.push(b);
     return out;
   }
 

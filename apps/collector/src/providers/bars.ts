@@ -47,14 +47,10 @@ export function keepInRange(result: FetchResult, range: FetchRange): FetchResult
   return { bars, rejects: result.rejects, ...(outside.length > 0 ? { outside } : {}) };
 }
 
-/**
- * Decimal string → number; "" and "-" (Alpha Vantage's "missing") become NaN, never 0. Number()
- * skips surrounding whitespace itself and reads a blank string as 0, so only a 0 is checked for
- * blankness: five of these per bar, a trimmed copy of each string was most of their cost.
- */
+/** Decimal string → number; "" and "-" (Alpha Vantage's "missing") become NaN, never 0. */
 export function num(value: string): number {
-  const n = Number(value);
-  return n === 0 && value.trim() === '' ? Number.NaN : n;
+  const trimmed = value.trim();
+  return trimmed === '' ? Number.NaN : Number(trimmed);
 }
 
 /** The bars of `keepInRange` alone (the array itself when all of them are in range). */
