@@ -17,8 +17,9 @@ describe('warmUpTimeframeCode', () => {
 
   it('commits a final 1m bar per throwaway symbol and minute, the code of a minute boundary on the main thread', () => {
     const started = performance.now();
-    const committed = warmUpOneMinuteCode(40, 600);
+    const { committed, warm } = warmUpOneMinuteCode(40, 600);
     console.log(`[jit-warm-up] 1m: 40 symbols × 600 minutes in ${(performance.now() - started).toFixed(0)} ms`);
     expect(committed).toBe(40 * 600);
+    expect(warm, 'every engine ran its indicators past their periods: the add path, not only replace').toBe(40);
   });
 });

@@ -45,9 +45,9 @@ export function warmUpTimeframeCode(options: TimeframeOptions, symbols = 40, min
  * sorted set. With no history to warm from (a new deployment, the scale bench), the first
  * boundary of a process ran that code for the first time for 5,000 symbols at once: ~200 ms of
  * the main thread against ~130 at a later boundary, 20 ms of it in one indicator's `step`.
- * Returns the final bars committed.
+ * Returns the final bars committed, and how many engines ended warm (every indicator past its period).
  */
-export function warmUpOneMinuteCode(symbols = 40, minutes = 600): number {
+export function warmUpOneMinuteCode(symbols = 40, minutes = 600): { committed: number; warm: number } {
   const specs = throwaway(symbols);
   const stage = new FeatureStage(specs);
   const sets = new BarSets(redisKeys('warm-up:'));
@@ -67,7 +67,7 @@ export function warmUpOneMinuteCode(symbols = 40, minutes = 600): number {
     committed += finals.length;
     stage.takeStates(Math.ceil(symbols / 4));
   }
-  return committed;
+  return { committed, warm: specs.filter((s) => stage.engine(s.symbol)?.warm).length };
 }
 
 function throwaway(symbols: number): SymbolSpec[] {
