@@ -21,7 +21,6 @@ import {
   SIGNAL_MOST, SLACK, WORDS_BY_LENGTH, concat, encodeAscii, head, keyCount, nullable, num, put, text, textMost,
 } from './msgpack-bytes';
 
-
 interface EncodedPeriods {
   /** a private copy (the caller's object may change after), and the caller's when deeply frozen (an engine's) */
   periods: FeaturePeriods;
