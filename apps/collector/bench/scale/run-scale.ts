@@ -90,7 +90,7 @@ export async function runScale(o: ScaleOptions) {
     ...o.env,
   });
   /** each cycle's report, the second of the minute it ended in, and how long its poll took */
-  const reports: (CycleReport & { second: number; answeredMs: number })[] = [];
+  const reports: (CycleReport & { endedAt: number; second: number; answeredMs: number })[] = [];
   let source: BatchBarSource | undefined;
   /** the last poll: from asking until every answer was in and ingested (the rest of a cycle computes and writes) */
   let answeredMs = Number.NaN;
@@ -98,7 +98,10 @@ export async function runScale(o: ScaleOptions) {
   const collector = await startCollector(config, {
     logger: createLogger('warn'),
     healthServer: false,
-    onCycle: (r) => reports.push({ ...r, second: new Date().getUTCSeconds(), answeredMs }),
+    onCycle: (r) => {
+      const endedAt = Date.now();
+      reports.push({ ...r, endedAt, second: new Date(endedAt).getUTCSeconds(), answeredMs });
+    },
     sources: async (ctx) => {
       const fetcher = new TwelveDataBatchFetcher({
         baseUrl: o.providerUrl,
@@ -191,6 +194,6 @@ export async function runScale(o: ScaleOptions) {
     providerRequestsPerCycle: round(((source?.requests ?? 0) - requestsBefore) / Math.max(1, cycles)),
     ...perCycle(redisBefore, redisAfter, cycles),
     /** every measured cycle (not in the table; bench-results/scale-cycles.json) */
-    cycleLog: measured.map((r) => ({ second: r.second, durationMs: round(r.durationMs), answeredMs: round(r.answeredMs), finals: r.finals })),
+    cycleLog: measured.map((r) => ({ endedAt: r.endedAt, second: r.second, durationMs: round(r.durationMs), answeredMs: round(r.answeredMs), finals: r.finals })),
   };
 }

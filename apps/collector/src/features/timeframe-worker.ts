@@ -25,14 +25,15 @@ const symbols = specs.map((s) => s.symbol);
 const keys = redisKeys(data.prefix);
 const engines = new TimeframeEngines(specs, data.options);
 warmUpTimeframeCode(data.options);
+/** RESP encodings of the keys and symbols every part repeats */
+const strings = new Map<string, Uint8Array>();
 /** the higher intervals' sorted sets: only this thread adds to them while Redis is up (a refill is the main thread's) */
 const sets = new BarSets(keys);
+sets.prepare(new RespBuffer(1 << 10, strings), symbols, data.options.barIntervals);
 const bulk = new RedisBulkConnection(data.redis.url, { timeoutMs: data.redis.timeoutMs });
 const sources: string[] = [];
 /** per symbol index: already reported as showing every feature interval */
 const reported = new Uint8Array(specs.length);
-/** RESP encodings of the keys and symbols every part repeats */
-const strings = new Map<string, Uint8Array>();
 /** buffers whose writes Redis answered, for the next parts (a part's buffer is busy until then) */
 const spare: RespBuffer[] = [];
 /**

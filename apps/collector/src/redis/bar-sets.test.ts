@@ -37,6 +37,20 @@ describe('BarSets', () => {
     expect(upserts(sets, [bar(22)])).toEqual(['ZREMRANGEBYSCORE', 'ZADD']);
   });
 
+  it('prepares keys ahead of their first bar: the same bytes as without, the first bar still taking the removal', () => {
+    const strings = new Map<string, Uint8Array>();
+    const prepared = new BarSets(redisKeys('t:'));
+    prepared.prepare(new RespBuffer(16, strings), ['EURUSD', 'XAUUSD'], ['1m', '5m']);
+    expect([...strings.keys()].sort()).toEqual(['t:bars:EURUSD:1m', 't:bars:EURUSD:5m', 't:bars:XAUUSD:1m', 't:bars:XAUUSD:5m']);
+    const bytes = (sets: BarSets, buffer: RespBuffer) => {
+      sets.upsert(buffer, [bar(10), bar(11)]);
+      return new TextDecoder().decode(buffer.bytes());
+    };
+    const written = bytes(prepared, new RespBuffer(16, strings));
+    expect(written).toBe(bytes(new BarSets(redisKeys('t:')), new RespBuffer(16)));
+    expect(written.match(/ZREMRANGEBYSCORE/g), 'nothing is known of a prepared key').toHaveLength(1);
+  });
+
   it(`trims a key back to ${BAR_WINDOW} bars once every ${TRIM_EVERY} bars added, after the adds`, () => {
     const sets = new BarSets(redisKeys('t:'));
     const all = commands(sets, Array.from({ length: 2 * TRIM_EVERY }, (_, i) => bar(i)));

@@ -72,6 +72,16 @@ export class BarSets {
     if (Number.isNaN(w.newest) || read > w.newest) w.newest = read;
   }
 
+  /**
+   * Builds the book entries and the RESP encodings of these symbols' keys before their first
+   * bar: otherwise a boundary where an interval completes for the first time in this process
+   * (the first hour, 15,000 new keys at 5,000 symbols) builds them all inside its cycle. What
+   * is known of each key stays unknown, so its first bar still takes the removal.
+   */
+  prepare(out: RespBuffer, symbols: readonly string[], intervals: readonly Interval[]): void {
+    for (const interval of intervals) for (const symbol of symbols) out.remember(this.#writesOf(symbol, interval).key);
+  }
+
   /** Nothing is known of any key any more (writes were skipped or failed, and another writer refills them). */
   forget(): void {
     for (const bySymbol of this.#written.values()) for (const w of bySymbol.values()) w.newest = Number.NaN;

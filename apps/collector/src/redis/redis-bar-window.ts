@@ -43,6 +43,11 @@ export class RedisBarWindow implements HotWindow {
     this.#bulk = new RedisBulkConnection(url, { timeoutMs: client.options?.commandOptions?.timeout ?? 2_000 });
   }
 
+  /** Readies the sorted-set keys this window will write (BarSets.prepare), at start-up rather than in a boundary's cycle. */
+  prepare(symbols: readonly string[], intervals: readonly Interval[]): void {
+    this.#sets.prepare(new RespBuffer(1 << 10, this.#strings), symbols, intervals);
+  }
+
   async writeCycle(w: CycleWrite): Promise<void> {
     const out = this.#spare.pop()?.reset() ?? new RespBuffer(this.#sizeHint, this.#strings);
     const { keys } = this;

@@ -54,25 +54,31 @@ export class RespBuffer {
 
   /** A string argument (keys, fields, numbers as text). */
   string(value: string): this {
-    let encoded = this.#strings.get(value);
-    if (!encoded) {
-      const text = encoder.encode(value);
-      encoded = new Uint8Array(text.length + 16);
-      let at = 0;
-      encoded[at++] = DOLLAR;
-      for (const ch of String(text.length)) encoded[at++] = ch.charCodeAt(0);
-      encoded[at++] = CR;
-      encoded[at++] = LF;
-      encoded.set(text, at);
-      at += text.length;
-      encoded[at++] = CR;
-      encoded[at++] = LF;
-      encoded = encoded.slice(0, at);
-      // Symbols and keys repeat every cycle; one-off strings (scores, heartbeats) are not kept.
-      if (this.#strings.size < 200_000 && value.length <= 64) this.#strings.set(value, encoded);
-    }
-    this.#copy(encoded);
+    this.#copy(this.#strings.get(value) ?? this.#encode(value));
     return this;
+  }
+
+  /** Encodes a string the buffers will be given (a key) ahead of its first write, outside a cycle. */
+  remember(value: string): void {
+    if (!this.#strings.has(value)) this.#encode(value);
+  }
+
+  /** `$<len>\r\n<bytes>\r\n`, kept for the next time unless one-off (scores, heartbeats are not kept). */
+  #encode(value: string): Uint8Array {
+    const text = encoder.encode(value);
+    const len = String(text.length);
+    const encoded = new Uint8Array(len.length + text.length + 5);
+    let at = 0;
+    encoded[at++] = DOLLAR;
+    for (let i = 0; i < len.length; i++) encoded[at++] = len.charCodeAt(i);
+    encoded[at++] = CR;
+    encoded[at++] = LF;
+    encoded.set(text, at);
+    at += text.length;
+    encoded[at++] = CR;
+    encoded[at] = LF;
+    if (this.#strings.size < 200_000 && value.length <= 64) this.#strings.set(value, encoded);
+    return encoded;
   }
 
   /** An integer argument (a score, a rank). */
