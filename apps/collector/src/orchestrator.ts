@@ -81,6 +81,8 @@ export class Orchestrator {
   #cycle = 0;
   /** the last cycle left its state saves to this one */
   #statesDeferred = false;
+  /** final bars accepted per provider since last counted: one counter increment per provider, not per symbol */
+  readonly #acceptedBy = new Map<string, number>();
   /** wall time a provider last served each symbol (start time until one has) */
   readonly #servedAt = new Map<string, number>();
   /** symbols whose fetch threw: logged when it starts and when it stops, not every cycle */
@@ -190,6 +192,7 @@ export class Orchestrator {
       });
     }
     deps.onBuffered?.();
+    this.#countAccepted();
 
     const stateBudget = Math.ceil(this.#cursors.length / STATE_SAVE_CYCLES);
     const deferStates = writer.finals > stateBudget && !this.#statesDeferred;
@@ -232,6 +235,7 @@ export class Orchestrator {
     const accepted = this.#ingest.accept(cursor, result, floorTo(deps.clocks.market.now(), MINUTE));
     accepted.forming = null;
     const committed = this.#commit(cursor, accepted, result.provider);
+    this.#countAccepted();
     deps.onBuffered?.();
     if (committed && committed.finals.length > 0) {
       const write = emptyWrite(deps.clocks.wall.now());
@@ -240,6 +244,11 @@ export class Orchestrator {
       await deps.replicator.write(write);
     }
     return { provider: result.provider, finals: committed?.finals ?? [], rejects: result.rejects.length + accepted.spikes };
+  }
+
+  #countAccepted(): void {
+    for (const [provider, n] of this.#acceptedBy) this.deps.metrics.barsAccepted.inc({ provider }, n);
+    this.#acceptedBy.clear();
   }
 
   /** Per symbol: is its market open, and how old is what the API serves for it. */
@@ -301,7 +310,7 @@ export class Orchestrator {
         return null;
       }
       if (accepted.finals.length < offered) deps.metrics.historyRefused.inc(offered - accepted.finals.length);
-      if (provider) deps.metrics.barsAccepted.inc({ provider }, accepted.finals.length);
+      if (provider) this.#acceptedBy.set(provider, (this.#acceptedBy.get(provider) ?? 0) + accepted.finals.length);
     }
     this.#ingest.advance(cursor, accepted);
     if (accepted.finals.length === 0 && !accepted.forming) return { finals: [], forming: null, higherSignals: false };

@@ -111,6 +111,9 @@ describe('Orchestrator commit order (in-memory stores that fail on demand)', () 
       expect(each.window.features.get(spec.symbol)).toEqual(plain.window.features.get(spec.symbol));
       expect(each.window.forming.get(spec.symbol)).toEqual(plain.window.forming.get(spec.symbol));
     }
+    const stored = (await each.history.range('EURUSD', 0, Number.MAX_SAFE_INTEGER)).length + (await each.history.range('XAUUSD', 0, Number.MAX_SAFE_INTEGER)).length;
+    const counted = (await each.metrics.barsAccepted.get()).values.find((v) => v.labels.provider === 'sim')?.value;
+    expect(counted, 'every final bar counted once, by its provider').toBe(stored);
   });
 
   it('does not advance the cursor or the engine when history refuses the bars (buffer full), and catches up once it has room', async () => {
