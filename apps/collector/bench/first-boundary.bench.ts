@@ -5,13 +5,13 @@
  * at start-up, side by side, 7 alternated rounds:
  *   cd apps/collector && npx tsx bench/first-boundary.bench.ts
  */
-import { redisKeys, type Bar, type HigherInterval } from '@marketpipe/core';
+import { redisKeys, type Bar, type Interval } from '@marketpipe/core';
 import { BarSets } from '../src/redis/bar-sets';
 import { RespBuffer } from '../src/redis/resp-buffer';
 
 const SYMBOLS = 5_000;
 const ROUNDS = 7;
-const intervals: HigherInterval[] = ['5m', '15m', '30m', '1h'];
+const intervals: Interval[] = ['5m', '15m', '30m', '1h'];
 const symbols = Array.from({ length: SYMBOLS }, (_, i) => `S${String(i).padStart(5, '0')}`);
 const HOUR = Date.UTC(2026, 11, 4, 17);
 const LENGTH: Record<string, number> = { '5m': 5, '15m': 15, '30m': 30, '1h': 60 };
