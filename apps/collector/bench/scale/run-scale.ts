@@ -146,12 +146,14 @@ export async function runScale(o: ScaleOptions) {
   const threadBusyMs = thread && threadEluBefore ? thread.utilization().active - threadEluBefore.active : undefined;
   const redisAfter = await redisCounters(redis.url);
   loop.disable();
-  const lastCycleAt = Date.now();
   const rss = process.memoryUsage().rss;
   const overruns = (await overrunCount()) - overrunsBefore;
   await collector.stop();
   await redis.stop();
-  const lastFinalMinute = Math.floor(lastCycleAt / MINUTE) * MINUTE - MINUTE;
+  // The minutes the last measured cycle could commit: those before the one it started in. Stopping just after a
+  // minute ends, before any cycle has polled since, would otherwise count that minute as lost.
+  const lastStarted = measured.length > 0 ? measured.at(-1)!.endedAt - measured.at(-1)!.durationMs : firstMinute;
+  const lastFinalMinute = Math.floor(lastStarted / MINUTE) * MINUTE - MINUTE;
   const lost = await lostBars(dbUrl, o.symbols, firstMinute, lastFinalMinute);
   rmSync(dir, { recursive: true, force: true });
 
