@@ -148,8 +148,8 @@ export async function startCollector(config: CollectorConfig, opts: CollectorOpt
   // At the scale the thread is for, the first minute boundary of 5,000 cold engines is a cycle's worth of JIT work.
   if (analytics && threaded) warmUpOneMinuteCode();
   const timeframes = warmedTimeframes && threaded ? await TimeframeThread.start(specs, timeframeOptions, config.REDIS_PREFIX, { url: config.REDIS_URL, timeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }, warmedTimeframes) : warmedTimeframes;
-  // Every symbol's 1m sorted set, and the higher ones when they are written from this thread: ready before the first boundary.
-  if (!lease) window.prepare(specs.map((s) => s.symbol), threaded ? ['1m'] : ['1m', ...config.BAR_INTERVALS]);
+  // Every symbol's 1m sorted set, and the higher ones when this thread computes them: ready before the first boundary.
+  if (!lease) window.prepare(specs.map((s) => s.symbol), warmedTimeframes && !threaded ? ['1m', ...config.BAR_INTERVALS] : ['1m']);
   const replicator = new WindowReplicator({
     window: lease?.window ?? window,
     history,
