@@ -53,6 +53,7 @@ export class CycleWriter {
   #part: Part;
   #scheduled = false;
   readonly #sent: Promise<boolean>[] = [];
+  readonly #latencies = new Map<Histogram, number[]>();
   finals = 0;
   forming = 0;
 
@@ -148,10 +149,25 @@ export class CycleWriter {
     return written;
   }
 
+  /**
+   * Notes each signal's latency as its write lands; they reach the histograms in
+   * `observeLatencies`, after the cycle: 15,000 observes at 5,000 symbols (prom-client builds a
+   * label hash per observe) took ~3 ms of the main thread while it was still ingesting answers.
+   */
   #observe(histograms: readonly Histogram[], arrivals: readonly number[]): void {
     if (arrivals.length === 0) return;
     const now = performance.now();
-    for (const histogram of histograms) for (const at of arrivals) histogram.observe((now - at) / 1000);
+    for (const histogram of histograms) {
+      let seconds = this.#latencies.get(histogram);
+      if (!seconds) this.#latencies.set(histogram, (seconds = []));
+      for (const at of arrivals) seconds.push((now - at) / 1000);
+    }
+  }
+
+  /** Gives the histograms the latencies of the writes that landed so far. */
+  observeLatencies(): void {
+    for (const [histogram, seconds] of this.#latencies) for (const s of seconds) histogram.observe(s);
+    this.#latencies.clear();
   }
 
   #newPart(): Part {

@@ -208,19 +208,19 @@ export class Orchestrator {
       ...(deps.analytics ? { states: deps.analytics.takeStates(stateLimit) } : {}),
     };
     const endRedis = deps.metrics.redisWriteSeconds.startTimer();
-    const redisWritten = await writer.close(closing, stateLimit);
+    let redisWritten: boolean;
+    try {
+      redisWritten = await writer.close(closing, stateLimit);
+    } catch (error) {
+      writer.observeLatencies();
+      throw error;
+    }
     endRedis();
     deps.metrics.cycles.inc();
     endTimer();
-    return {
-      cycle,
-      finals: writer.finals,
-      formingChanged: writer.forming,
-      rejects,
-      failedSymbols,
-      redisWritten,
-      durationMs: performance.now() - started,
-    };
+    const durationMs = performance.now() - started;
+    writer.observeLatencies();
+    return { cycle, finals: writer.finals, formingChanged: writer.forming, rejects, failedSymbols, redisWritten, durationMs };
   }
 
   /**

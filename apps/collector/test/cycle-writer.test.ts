@@ -37,6 +37,8 @@ describe('CycleWriter: a cycle written in parts as its symbols arrive', () => {
       expect((await client.get(keys.version))?.toString(), 'readers see one change per cycle').toBe('1');
       expect((await client.hGet(keys.signals, 'BBB'))?.toString()).toBe('sb');
       expect(await window.finals('AAA')).toEqual([bar('AAA', t, true)]);
+      expect(latency.oneMinute.seen, 'latencies reach the histogram after the cycle, not while it writes').toHaveLength(0);
+      writer.observeLatencies();
       expect(latency.oneMinute.seen).toHaveLength(3);
     } finally {
       await client.quit();
@@ -73,6 +75,7 @@ describe('CycleWriter: a cycle written in parts as its symbols arrive', () => {
     expect(await closed).toBe(true);
     expect(sent.map((w) => (w.partial ? (w.higher ? 'completed' : '1m') : 'closing'))).toEqual(['1m', 'completed', 'closing']);
     expect(sent[1]!.higher!.get('5m')!.finals.map((b) => b.ts)).toEqual([completed.ts]);
+    writer.observeLatencies();
     expect(latency.higher[0]!.seen, 'higher signals count once the thread wrote them').toHaveLength(1);
   });
 });
