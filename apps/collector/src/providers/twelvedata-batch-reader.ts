@@ -238,18 +238,9 @@ function price(j: JsonBytes, at: number): number {
 function datetime(j: JsonBytes, o: number): number {
   const start = rows[o + DATETIME * SPAN]!;
   const end = rows[o + DATETIME * SPAN + 1]!;
-  // newest first, and from the end: stamps of one day differ in their minutes, not in their date
-  const b = j.b;
-  const length = end - start;
-  for (let k = seen.length - 1; k >= 0; k--) {
-    const known = seen[k]!.bytes;
-    if (known.length !== length) continue;
-    let i = length - 1;
-    while (i >= 0 && b[start + i] === known[i]) i--;
-    if (i < 0) return seen[k]!.ts;
-  }
+  for (const s of seen) if (j.is(start, end, s.bytes)) return s.ts;
   const ts = localToUtc(j.text(start, end, rows[o + DATETIME * SPAN + 2] === 1), 'UTC');
   if (seen.length === 4) seen.shift();
-  seen.push({ bytes: b.slice(start, end), ts });
+  seen.push({ bytes: j.b.slice(start, end), ts });
   return ts;
 }
