@@ -1,6 +1,6 @@
 import type { SymbolSpec } from '@marketpipe/core';
 import type { BarSource, DeliverResult, SourceResult } from '../ports';
-import type { BatchItem, BatchOutcome } from './twelvedata-batch-parse';
+import type { BatchItem, BatchOutcome } from './twelvedata-batch';
 import { ProviderError, type FetchRange } from './types';
 
 /** A provider that answers many symbols in one request. */

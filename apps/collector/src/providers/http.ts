@@ -19,15 +19,6 @@ export interface HttpResponse {
   text: string;
 }
 
-export interface HttpBytes {
-  status: number;
-  headers: HttpResponse['headers'];
-  body: Uint8Array;
-}
-
-/** as fetch's text(): a byte-order mark is dropped, malformed sequences become U+FFFD */
-const utf8 = new TextDecoder();
-
 const SECRET_PARAMS = /([?&](?:apikey|api_key|apiKey|token)=)[^&#]*/gi;
 
 /** Removes API keys from a URL so it can appear in logs and error messages. */
@@ -51,23 +42,13 @@ export class ProviderHttp {
     this.#agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: opts.connections ?? 16 });
   }
 
-  /** GETs `url` and parses its body as JSON; transport failures and timeouts become ProviderError (key-free messages). */
+  /** GETs `url`; transport failures and timeouts become ProviderError (key-free messages). */
   async get(url: string, signal?: AbortSignal): Promise<HttpResponse> {
-    const { status, headers, body } = await this.getBytes(url, signal);
-    const text = utf8.decode(body);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status, headers, json, text };
-  }
-
-  /** GETs `url`, its body as it came (for a reader that parses bytes); failures as `get`. */
-  async getBytes(url: string, signal?: AbortSignal): Promise<HttpBytes> {
     const timeout = AbortSignal.timeout(this.#opts.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let status: number;
+    let headers: HttpResponse['headers'];
+    let text: string;
     try {
       const res = await request(url, {
         method: 'GET',
@@ -76,13 +57,22 @@ export class ProviderHttp {
         reset: this.#opts.keepAlive === false,
         headers: { accept: 'application/json', 'user-agent': 'marketpipe-collector' },
       });
-      return { status: res.statusCode, headers: res.headers, body: new Uint8Array(await res.body.arrayBuffer()) };
+      status = res.statusCode;
+      headers = res.headers;
+      text = await res.body.text();
     } catch (error) {
       const what = timeout.aborted ? `timed out after ${this.#opts.timeoutMs} ms` : describe(error);
       throw new ProviderError('provider_error', this.#provider, `GET ${redactUrl(url)} ${what}`, {
         cause: stripUrls(error),
       });
     }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status, headers, json, text };
   }
 
   /** Idempotent: the chain and its owner may both close the same fetchers. */
