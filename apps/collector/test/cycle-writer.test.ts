@@ -54,6 +54,24 @@ describe('CycleWriter: a cycle written in parts as its symbols arrive', () => {
     expect(await writer.close({ seen: { symbols: [], at: 0 } }, 0)).toBe(false);
   });
 
+  it('keeps the latencies of the parts that landed when a later write throws, for the caller to observe', async () => {
+    let calls = 0;
+    const replicator = {
+      write: async () => {
+        if (++calls === 2) throw new Error('connection reset');
+        return true;
+      },
+    } as unknown as WindowReplicator;
+    const latency = { oneMinute: histogram(), higher: [] };
+    const writer = new CycleWriter({ replicator, latency }, 0);
+    writer.add('AAA', { finals: [], forming: bar('AAA', 0, false), signal: Buffer.from('sa'), higherSignals: false }, performance.now());
+    await new Promise((r) => setImmediate(r));
+    writer.add('BBB', { finals: [], forming: bar('BBB', 0, false), signal: Buffer.from('sb'), higherSignals: false }, performance.now());
+    await expect(writer.close({ seen: { symbols: [], at: 0 } }, 0)).rejects.toThrow('connection reset');
+    writer.observeLatencies();
+    expect(latency.oneMinute.seen, 'the first part landed; the closing write with BBB did not').toHaveLength(1);
+  });
+
   it("writes a part's 1m data without waiting for the timeframe thread, its completed bars once the thread answers, and the closing write after both", async () => {
     const sent: CycleWrite[] = [];
     const replicator = { up: true, write: async (w: CycleWrite) => (sent.push(w), true) } as unknown as WindowReplicator;
