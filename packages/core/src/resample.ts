@@ -1,4 +1,4 @@
-import { createSessionAnchor } from './features/session-anchor';
+import { sessionSpans, type SessionSpans } from './features/session-anchor';
 import { parseHhMm, type SessionSpec } from './session';
 import { INTERVAL_MS, type Bar, type Interval } from './types';
 
@@ -25,7 +25,7 @@ export interface ResampleUpdate {
 export class Resampler {
   readonly interval: Interval;
   readonly #ms: number;
-  readonly #anchor: (ts: number) => number;
+  readonly #spans: SessionSpans;
   /** how long a session trades; a 24 h one (FX) runs until the next open, 23–25 h across DST */
   readonly #sessionMs: number;
   /** committed aggregate of the current bucket's final 1m bars */
@@ -49,7 +49,7 @@ export class Resampler {
   constructor(opts: { interval: Exclude<Interval, '1m'>; session: SessionSpec }) {
     this.interval = opts.interval;
     this.#ms = INTERVAL_MS[opts.interval];
-    this.#anchor = createSessionAnchor(opts.session);
+    this.#spans = sessionSpans(opts.session);
     const minutes = (parseHhMm(opts.session.close) - parseHhMm(opts.session.open) + 1440) % 1440;
     this.#sessionMs = minutes === 0 ? Number.POSITIVE_INFINITY : minutes * MINUTE;
   }
@@ -82,14 +82,14 @@ export class Resampler {
   }
 
   /**
-   * Finds the session holding `ts`. Finding a session goes through Intl (microseconds); every
-   * symbol and interval crosses a bucket boundary at the same minute, so the session is kept
-   * and looked up again only when `ts` leaves it.
+   * Finds the session holding `ts`: kept, and taken from the session's shared spans only when
+   * `ts` leaves it (every symbol and interval of a session leaves it at the same minute).
    */
   #toSession(ts: number): void {
     if (ts >= this.#session && ts < this.#nextOpen) return;
-    this.#session = this.#anchor(ts);
-    this.#nextOpen = this.#anchor(this.#session + 26 * 3_600_000);
+    const span = this.#spans.at(ts);
+    this.#session = span.start;
+    this.#nextOpen = span.end;
     this.#sessionEnd = Math.min(this.#session + this.#sessionMs, this.#nextOpen);
   }
 

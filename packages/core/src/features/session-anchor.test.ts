@@ -1,4 +1,4 @@
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { sessionStart } from '../session';
 import type { SessionSpec } from '../session';
 import { createSessionAnchor } from './session-anchor';
@@ -26,4 +26,26 @@ test('answers for times out of order too', () => {
   for (const ts of [Date.UTC(2024, 5, 3, 12), Date.UTC(2024, 0, 9, 22), Date.UTC(2024, 5, 3, 20, 59)]) {
     expect(anchor(ts)).toBe(sessionStart(session, ts));
   }
+});
+
+test('anchors and resamplers of one session share its spans: a new day is looked up once, not once per engine', async () => {
+  vi.resetModules();
+  const calls: number[] = [];
+  vi.doMock('../session', async (importOriginal) => {
+    const actual = await importOriginal<typeof import('../session')>();
+    return { ...actual, sessionStart: (s: SessionSpec, ts: number) => (calls.push(ts), actual.sessionStart(s, ts)) };
+  });
+  const { createSessionAnchor: anchorOf, sessionSpans } = await import('./session-anchor');
+  const session: SessionSpec = { timezone: 'America/New_York', open: '17:00', close: '16:00' };
+  const anchors = Array.from({ length: 1_000 }, () => anchorOf(session));
+  const monday = Date.UTC(2024, 5, 3, 12);
+  const tuesday = Date.UTC(2024, 5, 4, 12);
+  for (const anchor of anchors) expect(anchor(monday)).toBe(sessionStart(session, monday));
+  for (const anchor of anchors) expect(anchor(tuesday)).toBe(sessionStart(session, tuesday));
+  expect(calls.length).toBe(4); // two days, each its start and the next start
+  // the close does not move a session's start: another close shares the spans, another open does not
+  expect(sessionSpans({ ...session, close: '17:00' })).toBe(sessionSpans(session));
+  expect(sessionSpans({ ...session, open: '18:00' })).not.toBe(sessionSpans(session));
+  expect(sessionSpans(session).at(monday)).toEqual({ start: sessionStart(session, monday), end: sessionStart(session, tuesday) });
+  vi.doUnmock('../session');
 });
