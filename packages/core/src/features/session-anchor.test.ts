@@ -1,6 +1,7 @@
 import { expect, test, vi } from 'vitest';
 import { sessionStart } from '../session';
 import type { SessionSpec } from '../session';
+import type * as SessionModule from '../session';
 import { createSessionAnchor } from './session-anchor';
 
 const SESSIONS: [string, SessionSpec][] = [
@@ -32,7 +33,7 @@ test('anchors and resamplers of one session share its spans: a new day is looked
   vi.resetModules();
   const calls: number[] = [];
   vi.doMock('../session', async (importOriginal) => {
-    const actual = await importOriginal<typeof import('../session')>();
+    const actual = await importOriginal<typeof SessionModule>();
     return { ...actual, sessionStart: (s: SessionSpec, ts: number) => (calls.push(ts), actual.sessionStart(s, ts)) };
   });
   const { createSessionAnchor: anchorOf, sessionSpans } = await import('./session-anchor');
