@@ -38,11 +38,16 @@ test('anchors and resamplers of one session share its spans: a new day is looked
   });
   const { createSessionAnchor: anchorOf, sessionSpans } = await import('./session-anchor');
   const session: SessionSpec = { timezone: 'America/New_York', open: '17:00', close: '16:00' };
+  const { Resampler: SharedResampler } = await import('../resample');
   const anchors = Array.from({ length: 1_000 }, () => anchorOf(session));
+  const resamplers = Array.from({ length: 1_000 }, () => new SharedResampler({ interval: '1d', session }));
   const monday = Date.UTC(2024, 5, 3, 12);
   const tuesday = Date.UTC(2024, 5, 4, 12);
-  for (const anchor of anchors) expect(anchor(monday)).toBe(sessionStart(session, monday));
-  for (const anchor of anchors) expect(anchor(tuesday)).toBe(sessionStart(session, tuesday));
+  const bar = (ts: number) => ({ symbol: 'X', interval: '1m' as const, ts, open: 1, high: 1, low: 1, close: 1, volume: 1, source: 'test', final: true, filled: false });
+  for (const day of [monday, tuesday]) {
+    for (const anchor of anchors) expect(anchor(day)).toBe(sessionStart(session, day));
+    for (const r of resamplers) expect(r.update(bar(day)).current?.ts).toBe(sessionStart(session, day));
+  }
   expect(calls.length).toBe(4); // two days, each its start and the next start
   // the close does not move a session's start: another close shares the spans, another open does not
   expect(sessionSpans({ ...session, close: '17:00' })).toBe(sessionSpans(session));

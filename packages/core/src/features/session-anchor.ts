@@ -4,7 +4,7 @@ import { sessionStart } from '../session';
 
 /** Longer than any day with a DST shift (25 h) and shorter than two days. */
 const NEXT_DAY_PROBE_MS = 26 * 3_600_000;
-/** spans kept per session: the current one, the next (a resampler asks for it) and the last */
+/** spans kept per session: engines replaying history and engines running live ask for different days */
 const KEPT_SPANS = 4;
 
 /** One session of a market: from its open until the next open. */
