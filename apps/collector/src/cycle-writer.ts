@@ -31,6 +31,17 @@ interface Part {
   signalledHigher: number[];
 }
 
+/**
+ * A part goes out once it holds this many symbols, even before its turn of the event loop ends.
+ * While the main thread is busy, the sockets of several provider answers are ready at once and
+ * one turn ingests all of them: at 5,000 symbols a cycle went out in ~6 parts, the timeframe
+ * thread waited for each one, and the last part's higher timeframes (a thousand symbols or more)
+ * were all computed after the last answer (the cycle's tail after it, p50 46 ms). With parts of
+ * 250 symbols (~22 a cycle) the thread computes alongside the ingest (tail p50 20 ms); 100 sent
+ * twice the Redis commands for more CPU, 500 left more of the tail (docs/performance.md, "Scale").
+ */
+export const PART_SYMBOLS = 250;
+
 export const emptyWrite = (at: number): CycleWrite => ({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at } });
 
 export function addTo(write: CycleWrite, symbol: string, c: Committed): void {
@@ -43,7 +54,8 @@ export function addTo(write: CycleWrite, symbol: string, c: Committed): void {
 /**
  * One cycle's Redis write, sent in parts as the symbols arrive: what the symbols committed in
  * one turn of the event loop (the answers of one provider batch, typically) goes out at the
- * end of that turn, so Redis takes it while the next batch is being parsed and computed,
+ * end of that turn, or as soon as it holds PART_SYMBOLS symbols, so Redis (and the timeframe
+ * thread) take it while the next answers are being parsed and computed,
  * instead of the whole cycle waiting for one large pipeline at its end. Every part is an
  * idempotent upsert like the whole was; the closing write (seen times, heartbeat, engine
  * states, the version readers watch) goes last on the same connection, so Redis applies it
@@ -72,9 +84,13 @@ export class CycleWriter {
     if (committed.forming) this.forming++;
     if (committed.signal) part.signalled.push(arrived);
     if (committed.higherSignals) part.signalledHigher.push(arrived);
-    if (!this.#scheduled) {
+    if (part.symbols >= PART_SYMBOLS) this.#sendPart();
+    else if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => this.#flush());
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#sendPart();
+      });
     }
   }
 
@@ -91,8 +107,7 @@ export class CycleWriter {
     return last && earlier.every((e) => e.status === 'fulfilled' && e.value);
   }
 
-  #flush(): void {
-    this.#scheduled = false;
+  #sendPart(): void {
     const part = this.#part;
     if (part.symbols === 0) return;
     this.#part = this.#newPart();

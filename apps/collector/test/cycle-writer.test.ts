@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { redisKeys, type Bar } from '@marketpipe/core';
-import { CycleWriter } from '../src/cycle-writer';
+import { CycleWriter, PART_SYMBOLS } from '../src/cycle-writer';
 import { createBinaryRedisClient } from '../src/redis/client';
 import { RedisBarWindow } from '../src/redis/redis-bar-window';
 import type { CycleWrite, HigherWrites, TimeframeStage } from '../src/ports';
@@ -43,6 +43,24 @@ describe('CycleWriter: a cycle written in parts as its symbols arrive', () => {
     } finally {
       await client.quit();
     }
+  });
+
+  it('sends a part as soon as it holds PART_SYMBOLS symbols, without waiting for the turn to end', async () => {
+    const sent: CycleWrite[] = [];
+    const replicator = { write: async (w: CycleWrite) => (sent.push(w), true) } as unknown as WindowReplicator;
+    const writer = new CycleWriter({ replicator, latency: { oneMinute: histogram(), higher: [] } }, 0);
+    const add = (i: number) => writer.add(`S${i}`, { finals: [], forming: bar(`S${i}`, 0, false), signal: Buffer.from('s'), higherSignals: false }, 0);
+    for (let i = 0; i < PART_SYMBOLS - 1; i++) add(i);
+    expect(sent, 'one short of a part: it waits for the turn').toHaveLength(0);
+    add(PART_SYMBOLS - 1);
+    expect(sent.map((w) => w.signals.size), 'full: out at once, in the same turn').toEqual([PART_SYMBOLS]);
+    for (let i = PART_SYMBOLS; i < PART_SYMBOLS + 3; i++) add(i);
+    expect(sent).toHaveLength(1);
+    await new Promise((r) => setImmediate(r));
+    expect(sent.map((w) => w.signals.size), 'the rest of the turn goes when it ends, as one part').toEqual([PART_SYMBOLS, 3]);
+    expect(sent.every((w) => w.partial)).toBe(true);
+    expect(await writer.close({ seen: { symbols: [], at: 0 } }, 0)).toBe(true);
+    expect([writer.forming, sent.length], 'the closing write goes last').toEqual([PART_SYMBOLS + 3, 3]);
   });
 
   it('reports a cycle unwritten when any part failed', async () => {
