@@ -35,12 +35,12 @@ interface Part {
  * A part goes out once it holds this many symbols, even before its turn of the event loop ends.
  * While the main thread is busy, the sockets of several provider answers are ready at once and
  * one turn ingests all of them: at 5,000 symbols a cycle went out in ~6 parts, the timeframe
- * thread waited for each one, and the last part's higher timeframes (a thousand symbols or more)
- * were all computed after the last answer (the cycle's tail after it, p50 46 ms). With parts of
- * 250 symbols (~22 a cycle) the thread computes alongside the ingest (tail p50 20 ms); 100 sent
- * twice the Redis commands for more CPU, 500 left more of the tail (docs/performance.md, "Scale").
+ * thread waited for each, and the last part's higher timeframes (a thousand symbols or more)
+ * were all computed after the last answer (the tail after it, p50 46 ms in a trace). Parts of
+ * 500 symbols (~12 a cycle) let the thread compute alongside the ingest (tail p50 20 ms); 250 (~22)
+ * did as well but cost more in messages and Redis commands, 100 more still (docs/performance.md).
  */
-export const PART_SYMBOLS = 250;
+export const PART_SYMBOLS = 500;
 
 export const emptyWrite = (at: number): CycleWrite => ({ forming: [], finals: [], features: new Map(), signals: new Map(), seen: { symbols: [], at } });
 
