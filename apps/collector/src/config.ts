@@ -44,6 +44,7 @@ export const ConfigSchema = z.object({
   BACKFILL_HOURS: z.coerce.number().min(0).default(24),
   /** `marketpipe run` fills the rest of RETENTION_DAYS in a background worker (the bootstrap planner) */
   BOOTSTRAP_ON_RUN: z.stringbool().default(true),
+  /** provider requests in flight per cycle; a batch of symbols is one */
   FETCH_CONCURRENCY: z.coerce.number().int().positive().default(16),
   /** the higher timeframes whose bars are resampled from 1m and kept in Redis (empty: 1m only) */
   BAR_INTERVALS: csv.default(['5m', '15m', '30m', '1h', '4h', '1d']).pipe(z.array(z.enum(HIGHER_INTERVALS))),
@@ -65,6 +66,8 @@ export const ConfigSchema = z.object({
   ALPHAVANTAGE_API_KEY: optionalKey,
   TWELVEDATA_BASE_URL: z.url().default('https://api.twelvedata.com'),
   TWELVEDATA_API_KEY: optionalKey,
+  /** symbols per Twelve Data request of a live poll (its documented comma-separated batch; at most 120 here, keeping the URL short); 1 asks each symbol alone */
+  TWELVEDATA_BATCH_SYMBOLS: z.coerce.number().int().min(1).max(120).default(1),
   POLYGON_BASE_URL: z.url().default('https://api.polygon.io'),
   POLYGON_API_KEY: optionalKey,
   /** a provider request slower than this is failed over (the loop ticks every second) */

@@ -178,8 +178,8 @@ export class Orchestrator {
       if (committed) writer.add(symbol, committed, arrived);
     };
     const { source } = deps;
-    if (source.fetchEach && deps.concurrency >= cursors.length) {
-      await source.fetchEach(ranges, (i, result, error) => take(cursors[i]!, result, error));
+    if (source.fetchEach) {
+      await source.fetchEach(ranges, (i, result, error) => take(cursors[i]!, result, error), deps.concurrency);
     } else {
       await mapBounded(ranges, deps.concurrency, async ({ spec, range }, i) => {
         let result: SourceResult;

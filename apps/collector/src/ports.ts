@@ -24,12 +24,13 @@ export type FetchPurpose = 'live' | 'history';
 export interface BarSource {
   fetch(spec: SymbolSpec, range: FetchRange, opts?: { purpose?: FetchPurpose }): Promise<SourceResult>;
   /**
-   * A live poll of many symbols at once, each answer handed to `deliver` (with its index) as it
-   * arrives; resolves once every one was. For a source that batches anyway: one `fetch` per
-   * symbol made a promise, a closure and an async frame per symbol and cycle, thousands of which
-   * a scavenge caught in flight and promoted.
+   * A live poll of many symbols at once, at most `concurrency` requests in flight (a batch of
+   * symbols is one), each answer handed to `deliver` (with its index) as it arrives; resolves
+   * once every one was. For a source that batches: one `fetch` per symbol made a promise, a
+   * closure and an async frame per symbol and cycle, thousands of which a scavenge caught in
+   * flight and promoted.
    */
-  fetchEach?(items: readonly { spec: SymbolSpec; range: FetchRange }[], deliver: DeliverResult): Promise<void>;
+  fetchEach?(items: readonly { spec: SymbolSpec; range: FetchRange }[], deliver: DeliverResult, concurrency: number): Promise<void>;
 }
 
 /** One symbol's answer to `fetchEach`: its result, or null and why it failed. */

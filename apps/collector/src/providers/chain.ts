@@ -1,26 +1,17 @@
-import { CircuitState } from 'cockatiel';
-import { systemClock, validateBars, type Bar, type Clock, type ProviderName, type Reject, type RejectReason, type SymbolSpec } from '@marketpipe/core';
-import type { CollectorMetrics, QuotaReading, RequestOutcome } from '../metrics';
+import { systemClock, type Bar, type Clock, type ProviderName, type Reject, type SymbolSpec } from '@marketpipe/core';
+import type { CollectorMetrics } from '../metrics';
 import type { Logger } from '../logger';
-import { BrokenCircuitError, ProviderBreaker, type BreakerOptions, type BreakerState } from './breaker';
+import type { DeliverResult, FetchPurpose } from '../ports';
+import { mapBounded } from '../concurrency';
+import type { BreakerOptions, BreakerState } from './breaker';
 import { pacingInterval } from './limits';
 import { Pacer } from './pacer';
-import { windowEnd, type QuotaLimit, type QuotaStore } from './quota';
+import { ProviderEntry, type ProviderFailure, type Refusal } from './provider-entry';
+import type { QuotaLimit, QuotaStore } from './quota';
 import { ServingLog } from './serving';
-import { ProviderError, type BarFetcher, type FetchRange, type ProviderErrorCode } from './types';
-import type { FetchPurpose } from '../ports';
+import { ProviderError, type BarFetcher, type BatchItem, type FetchRange, type FetchResult } from './types';
 
-/** A provider that was tried, or skipped, before the winner (or before giving up). */
-export interface ProviderFailure {
-  provider: ProviderName;
-  /** provider_error / parse_error / rate_limited, or the reject reason of an all-invalid payload */
-  code: RejectReason;
-  detail: string;
-  /** true when no request was made: breaker open, not yet due, quota spent */
-  skipped: boolean;
-  /** true when the provider was merely not due yet under its quota pacing (nothing wrong with it) */
-  paced?: boolean;
-}
+export type { ProviderFailure } from './provider-entry';
 
 export type ChainResult =
   | { provider: ProviderName; bars: Bar[]; rejects: Reject[]; failures: ProviderFailure[] }
@@ -39,22 +30,12 @@ export interface ProviderChainDeps {
   breaker?: Partial<BreakerOptions>;
 }
 
-interface Entry {
-  fetcher: BarFetcher;
-  name: ProviderName;
-  limits: readonly QuotaLimit[];
-  breaker: ProviderBreaker;
-}
-
 const DEFAULT_BREAKER: BreakerOptions = { failures: 5, halfOpenMs: 5_000, maxBackoffMs: 300_000 };
+const NO_FAILURES: readonly ProviderFailure[] = [];
 
-/** Every bar of every payload is accepted or rejected with a reason; none is silently changed. */
-class InvalidPayloadError extends Error {
-  readonly code = 'invalid_payload';
-  constructor(readonly rejects: Reject[]) {
-    super(`all ${rejects.length} bars rejected (first: ${rejects[0]?.reason}: ${rejects[0]?.detail})`);
-    this.name = 'InvalidPayloadError';
-  }
+/** Bars stamped with the provider that served them (the array itself when they already are). */
+function withSource(bars: Bar[], name: ProviderName): Bar[] {
+  return bars.every((b) => b.source === name) ? bars : bars.map((b) => (b.source === name ? b : { ...b, source: name }));
 }
 
 /**
@@ -65,36 +46,19 @@ class InvalidPayloadError extends Error {
  * of spending a lower-priority provider's scarcer quota: the caller keeps serving that data.
  */
 export class ProviderChain {
-  readonly #entries: Entry[];
-  readonly #pacer: Pacer;
-  readonly #deps: ProviderChainDeps;
+  readonly #entries: ProviderEntry[];
   readonly #clock: Clock;
   readonly #serving: ServingLog;
-  /** per provider: failed requests since its last good answer (logged on the first and on recovery) */
-  readonly #failing = new Map<ProviderName, number>();
-  /** providers whose last quota check was refused */
-  readonly #quotaSpent = new Set<ProviderName>();
 
   constructor(deps: ProviderChainDeps) {
-    this.#deps = deps;
     this.#clock = deps.clock ?? systemClock;
     this.#serving = new ServingLog(deps.logger);
-    const breakerOpts = { ...DEFAULT_BREAKER, ...deps.breaker };
-    this.#entries = deps.fetchers.map((fetcher) => {
-      const limits = deps.limits?.[fetcher.name] ?? [];
-      if (limits.length > 0 && !deps.quota) throw new RangeError(`${fetcher.name} has quotas but no QuotaStore was given`);
-      const breaker = new ProviderBreaker(breakerOpts);
-      this.#watch(fetcher.name, breaker);
-      return { fetcher, name: fetcher.name, limits, breaker };
-    });
-    this.#pacer = new Pacer(
-      Object.fromEntries(this.#entries.filter((e) => e.limits.length > 0).map((e) => [e.name, pacingInterval(e.limits)])),
-    );
-    for (const e of this.#entries) {
-      deps.metrics.addProvider(e.name);
-      for (const l of e.limits) deps.metrics.quotaLimit.set({ provider: e.name, window: l.window }, l.limit);
-    }
-    deps.metrics.readQuotaFrom(() => this.#quotaReadings());
+    const breaker = { ...DEFAULT_BREAKER, ...deps.breaker };
+    const limits = deps.fetchers.map((f) => deps.limits?.[f.name] ?? []);
+    const pacer = new Pacer(Object.fromEntries(deps.fetchers.flatMap((f, i) => (limits[i]!.length > 0 ? [[f.name, pacingInterval(limits[i]!)]] : []))));
+    const entryDeps = { pacer, clock: this.#clock, quota: deps.quota, metrics: deps.metrics, logger: deps.logger };
+    this.#entries = deps.fetchers.map((f, i) => new ProviderEntry(f, limits[i]!, breaker, entryDeps));
+    deps.metrics.readQuotaFrom(() => this.#entries.flatMap((e) => e.quotaReadings(this.#clock.now())));
   }
 
   /**
@@ -102,30 +66,36 @@ export class ProviderChain {
    * the live pacing, which spreads a quota over polls of the current minute; quotas and
    * breakers still apply.
    */
-  async fetch(
-    spec: SymbolSpec,
-    range: FetchRange,
-    opts: { purpose?: FetchPurpose; signal?: AbortSignal; only?: ProviderName } = {},
-  ): Promise<ChainResult> {
-    const failures: ProviderFailure[] = [];
-    const rejects: Reject[] = [];
-    const history = opts.purpose === 'history';
-    for (const entry of this.#entries) {
-      // A bootstrap sized its request for one provider's limits: another could not answer it whole.
-      if (opts.only !== undefined && entry.name !== opts.only) continue;
-      if (!entry.fetcher.supports(spec)) continue;
-      if (history && entry.fetcher.historyLimitMs <= 0) continue;
-      const outcome = await this.#try(entry, spec, range, opts.signal, rejects, history);
-      if ('bars' in outcome) {
-        const bars = outcome.bars.map((b) => (b.source === entry.name ? b : { ...b, source: entry.name }));
-        if (!history) this.#serving.served(spec.symbol, entry.name, failures);
-        return { provider: entry.name, bars, rejects, failures };
-      }
-      failures.push(outcome.failure);
-      if (outcome.stop) break;
+  fetch(spec: SymbolSpec, range: FetchRange, opts: { purpose?: FetchPurpose; signal?: AbortSignal; only?: ProviderName } = {}): Promise<ChainResult> {
+    return this.#fetchFrom(0, spec, range, opts, [], []);
+  }
+
+  /**
+   * A cycle's symbols at once (the orchestrator's poll). A symbol whose first provider answers
+   * batches (Twelve Data's comma-separated list) goes to it with others, up to its batch size a
+   * request, one quota credit spent per symbol as the provider bills; pacing and the breaker
+   * apply as to a request of its own. A symbol the batch did not serve (its own error in the
+   * answer, a failed request, pacing, quota) goes on down the chain alone from the next
+   * provider, as `fetch` would. The other symbols go through `fetch`. At most `concurrency`
+   * requests are in flight (a batch is one), the batches first.
+   */
+  async fetchEach(items: readonly BatchItem[], deliver: DeliverResult, concurrency: number): Promise<void> {
+    const alone: (() => Promise<void>)[] = [];
+    const batches = new Map<number, number[]>();
+    for (let i = 0; i < items.length; i++) {
+      const first = this.#entries.findIndex((e) => e.fetcher.supports(items[i]!.spec));
+      if (first >= 0 && this.#entries[first]!.fetcher.batch) {
+        const group = batches.get(first);
+        if (group) group.push(i);
+        else batches.set(first, [i]);
+      } else alone.push(() => this.#onward(items, i, 0, [], deliver));
     }
-    if (!history) this.#serving.unserved(spec.symbol, failures);
-    return { provider: null, bars: [], rejects, failures };
+    const requests: (() => Promise<void>)[] = [];
+    for (const [at, indices] of batches) {
+      const size = this.#entries[at]!.fetcher.batch!.size;
+      for (let k = 0; k < indices.length; k += size) requests.push(() => this.#batch(at, items, indices.slice(k, k + size), deliver));
+    }
+    await mapBounded(requests.concat(alone), concurrency, (request) => request());
   }
 
   /** The fetchers, in priority order (a bootstrap plans over them). */
@@ -142,130 +112,113 @@ export class ProviderChain {
     await Promise.all(this.#entries.map((e) => e.fetcher.close?.()));
   }
 
+  /** The chain from entry `start` on, after the failures met before it. */
+  async #fetchFrom(
+    start: number,
+    spec: SymbolSpec,
+    range: FetchRange,
+    opts: { purpose?: FetchPurpose; signal?: AbortSignal; only?: ProviderName },
+    failures: ProviderFailure[],
+    rejects: Reject[],
+  ): Promise<ChainResult> {
+    const history = opts.purpose === 'history';
+    for (let k = start; k < this.#entries.length; k++) {
+      const entry = this.#entries[k]!;
+      // A bootstrap sized its request for one provider's limits: another could not answer it whole.
+      if (opts.only !== undefined && entry.name !== opts.only) continue;
+      if (!entry.fetcher.supports(spec)) continue;
+      if (history && entry.fetcher.historyLimitMs <= 0) continue;
+      const outcome = await this.#try(entry, spec, range, opts.signal, rejects, history);
+      if ('bars' in outcome) {
+        if (!history) this.#serving.served(spec.symbol, entry.name, failures);
+        return { provider: entry.name, bars: withSource(outcome.bars, entry.name), rejects, failures };
+      }
+      failures.push(outcome.failure);
+      if (outcome.stop) break;
+    }
+    if (!history) this.#serving.unserved(spec.symbol, failures);
+    return { provider: null, bars: [], rejects, failures };
+  }
+
   async #try(
-    entry: Entry,
+    entry: ProviderEntry,
     spec: SymbolSpec,
     range: FetchRange,
     signal: AbortSignal | undefined,
     rejects: Reject[],
     unpaced: boolean,
-  ): Promise<{ bars: Bar[] } | { failure: ProviderFailure; stop?: boolean }> {
-    const { name } = entry;
-    const { metrics } = this.#deps;
-    const skip = (code: RejectReason, detail: string, outcome: RequestOutcome, stop = false): { failure: ProviderFailure; stop: boolean } => {
-      metrics.fetches.inc({ provider: name, outcome });
-      return { failure: { provider: name, code, detail, skipped: true }, stop };
-    };
+  ): Promise<{ bars: Bar[] } | Refusal> {
     const now = this.#clock.now();
-    if (!entry.breaker.allows()) return skip('provider_error', 'circuit breaker open', 'breaker_open');
-    const pace = unpaced ? 'due' : this.#pacer.check(name, spec.symbol, now);
-    if (pace === 'blocked') return skip('rate_limited', 'backing off after a rate-limit answer', 'not_due');
-    if (pace === 'wait') {
-      const fresh = this.#pacer.recentlyServed(name, spec.symbol, now);
-      const waiting = skip('rate_limited', 'not due yet (quota pacing)', 'not_due', fresh);
-      waiting.failure.paced = true;
-      return waiting;
-    }
-    if (!unpaced) this.#pacer.spend(name, spec.symbol, now);
-    if (entry.limits.length > 0 && !(await this.#acquire(entry, now))) {
-      this.#pacer.block(name, windowEnd('minute', now));
-      metrics.rejects.inc({ reason: 'rate_limited', provider: name });
-      return skip('rate_limited', 'request quota spent for this window', 'quota_spent');
-    }
+    const refused = entry.admit(spec.symbol, now, unpaced) ?? (await entry.spend(now, 1));
+    if (refused) return refused;
     try {
       const accepted = await entry.breaker.execute(async () => {
-        const endRequest = metrics.providerSeconds.startTimer({ provider: name });
-        const result = await entry.fetcher.fetchBars(spec, range, signal).finally(() => endRequest());
-        const checked = validateBars(result.bars, { now: this.#clock.now() });
-        const refused = [...result.rejects, ...checked.rejects];
-        for (const r of refused) metrics.rejects.inc({ reason: r.reason, provider: name });
-        rejects.push(...refused.map((r) => ({ ...r, detail: `${name}: ${r.detail}` })));
-        // A payload whose every bar is refused counts against the breaker like an error.
-        if (checked.accepted.length === 0 && refused.length > 0) throw new InvalidPayloadError(refused);
-        return checked.accepted;
+        const result = await entry.timed(() => entry.fetcher.fetchBars(spec, range, signal));
+        return entry.checked(result, rejects, this.#clock.now());
       });
-      this.#pacer.served(name, spec.symbol, this.#clock.now());
-      metrics.fetches.inc({ provider: name, outcome: 'ok' });
-      this.#answered(name);
+      entry.served(spec.symbol, this.#clock.now());
+      entry.answered();
       return { bars: accepted };
     } catch (error) {
-      return { failure: this.#failed(name, spec.symbol, error) };
+      return { failure: entry.failed(spec.symbol, error) };
     }
   }
 
-  #failed(name: ProviderName, symbol: string, error: unknown): ProviderFailure {
-    const { metrics } = this.#deps;
-    if (error instanceof BrokenCircuitError) {
-      metrics.fetches.inc({ provider: name, outcome: 'breaker_open' });
-      return { provider: name, code: 'provider_error', detail: 'circuit breaker open', skipped: true };
-    }
-    if (error instanceof InvalidPayloadError) {
-      metrics.fetches.inc({ provider: name, outcome: 'invalid' });
-      const code = error.rejects[0]?.reason ?? 'parse_error';
-      this.#requestFailed(name, symbol, code, error.message);
-      return { provider: name, code, detail: error.message, skipped: false };
-    }
-    // Typed as an outcome so that a new error code cannot miss its zero-initialised series.
-    const code: ProviderErrorCode & RequestOutcome = error instanceof ProviderError ? error.code : 'provider_error';
-    const detail = error instanceof Error ? error.message : String(error);
-    if (code === 'rate_limited') this.#pacer.block(name, windowEnd('minute', this.#clock.now()));
-    metrics.rejects.inc({ reason: code, provider: name });
-    metrics.fetches.inc({ provider: name, outcome: code });
-    this.#requestFailed(name, symbol, code, detail);
-    return { provider: name, code, detail, skipped: false };
-  }
-
-  /** One warn line when a provider starts failing; the rest of the run of failures is counted, not logged. */
-  #requestFailed(name: ProviderName, symbol: string, reason: RejectReason, detail: string): void {
-    const failed = (this.#failing.get(name) ?? 0) + 1;
-    this.#failing.set(name, failed);
-    const log = failed === 1 ? this.#deps.logger.warn.bind(this.#deps.logger) : this.#deps.logger.debug.bind(this.#deps.logger);
-    log({ provider: name, symbol, reason, detail }, 'provider requests failing');
-  }
-
-  #answered(name: ProviderName): void {
-    const failed = this.#failing.get(name);
-    if (failed === undefined) return;
-    this.#failing.delete(name);
-    this.#deps.logger.info({ provider: name, failedRequests: failed }, 'provider answering again');
-  }
-
-  /** Spends one request of the provider's quota; says once when the quota runs out and once when it is back. */
-  async #acquire(entry: Entry, now: number): Promise<boolean> {
-    const quota = this.#deps.quota!;
-    const granted = await quota.tryAcquire(entry.name, entry.limits, now);
-    if (granted) {
-      if (this.#quotaSpent.delete(entry.name)) this.#deps.logger.info({ provider: entry.name }, 'provider quota available again');
-    } else if (!this.#quotaSpent.has(entry.name)) {
-      this.#quotaSpent.add(entry.name);
-      const spent = quota.spent(entry.name, entry.limits, now);
-      const windows = entry.limits.filter((l, i) => spent[i]! >= l.limit);
-      const resetsAt = Math.max(windowEnd('minute', now), ...windows.map((l) => windowEnd(l.window, now)));
-      this.#deps.logger.warn(
-        { provider: entry.name, windows: windows.map((l) => l.window), resetsAt: new Date(resetsAt).toISOString() },
-        'provider quota exhausted: other providers serve until it resets',
-      );
-    }
-    return granted;
-  }
-
-  #quotaReadings(): QuotaReading[] {
-    const { quota } = this.#deps;
-    if (!quota) return [];
+  /**
+   * One batch request for the symbols at `indices`, all of whose first provider is entry `at`.
+   * A symbol's own error inside an answered batch is that symbol's, not the provider's: it goes
+   * on down the chain without counting against the breaker.
+   */
+  async #batch(at: number, items: readonly BatchItem[], indices: readonly number[], deliver: DeliverResult): Promise<void> {
+    const entry = this.#entries[at]!;
+    const onward: Promise<void>[] = [];
+    const pass = (i: number, refusal: Refusal) => onward.push(this.#onward(items, i, refusal.stop ? this.#entries.length : at + 1, [refusal.failure], deliver));
     const now = this.#clock.now();
-    return this.#entries.flatMap((e) => {
-      const spent = quota.spent(e.name, e.limits, now);
-      return e.limits.map((l, i) => ({ provider: e.name, window: l.window, remaining: Math.max(0, l.limit - spent[i]!) }));
-    });
+    let asked: number[] = [];
+    for (const i of indices) {
+      const refused = entry.admit(items[i]!.spec.symbol, now, false);
+      if (refused) pass(i, refused);
+      else asked.push(i);
+    }
+    const outOfQuota = asked.length > 0 ? await entry.spend(now, asked.length) : null;
+    if (outOfQuota) for (const i of asked.splice(0)) pass(i, outOfQuota);
+    let answers = new Map<string, FetchResult | ProviderError>();
+    if (asked.length > 0) {
+      try {
+        answers = await entry.breaker.execute(() => entry.timed(() => entry.fetcher.batch!.fetch(asked.map((i) => items[i]!))));
+        entry.answered();
+      } catch (error) {
+        const failure = entry.failed(`${asked.length} symbols from ${items[asked[0]!]!.spec.symbol}`, error);
+        for (const i of asked) pass(i, { failure });
+        asked = [];
+      }
+    }
+    const servedAt = this.#clock.now();
+    for (const i of asked) {
+      const { symbol } = items[i]!.spec;
+      const outcome = answers.get(symbol) ?? new ProviderError('parse_error', entry.name, `no answer for ${symbol} in the batch`);
+      const rejects: Reject[] = [];
+      let bars: Bar[];
+      try {
+        if (outcome instanceof ProviderError) throw outcome;
+        bars = entry.checked(outcome, rejects, servedAt);
+      } catch (error) {
+        pass(i, { failure: entry.symbolFailed(symbol, error) });
+        continue;
+      }
+      entry.served(symbol, servedAt);
+      this.#serving.served(symbol, entry.name, NO_FAILURES);
+      deliver(i, { provider: entry.name, bars: withSource(bars, entry.name), rejects });
+    }
+    await Promise.all(onward);
   }
 
-  #watch(name: ProviderName, breaker: ProviderBreaker): void {
-    const { metrics, logger } = this.#deps;
-    breaker.policy.onStateChange((state) => {
-      const label = breaker.state;
-      metrics.breakerState.set({ provider: name }, state === CircuitState.Closed ? 0 : 1);
-      const log = state === CircuitState.Open ? logger.warn.bind(logger) : logger.info.bind(logger);
-      log({ provider: name, breaker: label }, `circuit breaker ${label}`);
-    });
+  /** Item `i` through the chain alone from entry `start`, after the failures it met before. */
+  #onward(items: readonly BatchItem[], i: number, start: number, failures: ProviderFailure[], deliver: DeliverResult): Promise<void> {
+    const { spec, range } = items[i]!;
+    return this.#fetchFrom(start, spec, range, {}, failures, []).then(
+      (result) => deliver(i, result),
+      (error: unknown) => deliver(i, null, error),
+    );
   }
 }

@@ -16,6 +16,8 @@ export type FetcherConfig = Pick<
   | 'ALPHAVANTAGE_API_KEY'
   | 'TWELVEDATA_BASE_URL'
   | 'TWELVEDATA_API_KEY'
+  | 'TWELVEDATA_BATCH_SYMBOLS'
+  | 'SYMBOLS'
   | 'POLYGON_BASE_URL'
   | 'POLYGON_API_KEY'
 >;
@@ -36,7 +38,15 @@ function build(name: ProviderName, config: FetcherConfig, now: () => number): Ba
       return new AlphaVantageFetcher({ baseUrl: config.ALPHAVANTAGE_BASE_URL, apiKey: config.ALPHAVANTAGE_API_KEY, timeoutMs, now });
     case 'twelvedata':
       if (!config.TWELVEDATA_API_KEY) return 'TWELVEDATA_API_KEY is not set';
-      return new TwelveDataFetcher({ baseUrl: config.TWELVEDATA_BASE_URL, apiKey: config.TWELVEDATA_API_KEY, timeoutMs, now });
+      return new TwelveDataFetcher({
+        baseUrl: config.TWELVEDATA_BASE_URL,
+        apiKey: config.TWELVEDATA_API_KEY,
+        timeoutMs,
+        now,
+        batchSymbols: config.TWELVEDATA_BATCH_SYMBOLS,
+        // every batch of a cycle in flight at once: queued behind each other they would add a round trip each
+        batchConnections: Math.max(16, Math.ceil(config.SYMBOLS.length / config.TWELVEDATA_BATCH_SYMBOLS)),
+      });
     case 'polygon':
       if (!config.POLYGON_API_KEY) return 'POLYGON_API_KEY is not set';
       return new PolygonAggsFetcher({ baseUrl: config.POLYGON_BASE_URL, apiKey: config.POLYGON_API_KEY, timeoutMs, now });

@@ -13,6 +13,13 @@ interface ProviderPace {
   /** set after a rate-limit answer: nothing before this */
   blockedUntil: number;
   symbols: Map<string, SymbolPace>;
+  /**
+   * Symbols active as of `countedAt`, kept up to date by `check` while the clock stands still:
+   * a poll of thousands of symbols reads one `now`, and counting them all at every spend
+   * was quadratic (25 million steps a second at 5,000 symbols).
+   */
+  active: number;
+  countedAt: number;
 }
 
 export type PaceDecision = 'due' | 'wait' | 'blocked';
@@ -30,7 +37,7 @@ export class Pacer {
 
   constructor(intervals: Readonly<Record<string, number>>) {
     for (const [provider, intervalMs] of Object.entries(intervals)) {
-      this.#paces.set(provider, { intervalMs, blockedUntil: 0, symbols: new Map() });
+      this.#paces.set(provider, { intervalMs, blockedUntil: 0, symbols: new Map(), active: 0, countedAt: Number.NaN });
     }
   }
 
@@ -38,7 +45,9 @@ export class Pacer {
     const pace = this.#paces.get(provider);
     if (!pace) return 'due';
     if (now < pace.blockedUntil) return 'blocked';
-    const s = this.#symbol(pace, symbol);
+    const known = pace.symbols.get(symbol);
+    if (now === pace.countedAt && (!known || now - known.askedAt > ACTIVE_MS)) pace.active += 1;
+    const s = known ?? this.#symbol(pace, symbol);
     s.askedAt = now;
     return now >= s.nextAt ? 'due' : 'wait';
   }
@@ -47,11 +56,14 @@ export class Pacer {
   spend(provider: string, symbol: string, now: number): void {
     const pace = this.#paces.get(provider);
     if (!pace) return;
-    let active = 0;
-    for (const s of pace.symbols.values()) if (now - s.askedAt <= ACTIVE_MS) active += 1;
+    if (now !== pace.countedAt) {
+      pace.active = 0;
+      for (const s of pace.symbols.values()) if (now - s.askedAt <= ACTIVE_MS) pace.active += 1;
+      pace.countedAt = now;
+    }
     const s = this.#symbol(pace, symbol);
     s.spentAt = now;
-    s.nextAt = now + pace.intervalMs * Math.max(1, active);
+    s.nextAt = now + pace.intervalMs * Math.max(1, pace.active);
   }
 
   served(provider: string, symbol: string, now: number): void {

@@ -18,12 +18,13 @@ export interface QuotaRedis {
 /**
  * Check-then-spend across every window in one atomic step, so concurrent fetches (and several
  * collectors sharing a provider key) never overshoot a limit: nothing is counted unless all
- * windows have room. ARGV holds limit, expire-at pairs, then per key the requests spent while
- * Redis was unreachable (added first, so an outage's spending is not forgotten). Returns the
- * grant (1/0) followed by each window's count.
+ * windows have room for the whole count. ARGV holds limit, expire-at pairs, then per key the
+ * credits spent while Redis was unreachable (added first, so an outage's spending is not
+ * forgotten), then the credits asked for. Returns the grant (1/0) followed by each window's count.
  */
 const ACQUIRE = `
 local n = #KEYS
+local count = tonumber(ARGV[n * 3 + 1])
 for i, key in ipairs(KEYS) do
   local offline = tonumber(ARGV[n * 2 + i])
   if offline > 0 then
@@ -34,13 +35,13 @@ end
 local used = {}
 for i, key in ipairs(KEYS) do
   used[i] = tonumber(redis.call('GET', key) or '0')
-  if used[i] >= tonumber(ARGV[i * 2 - 1]) then
+  if used[i] + count > tonumber(ARGV[i * 2 - 1]) then
     table.insert(used, 1, 0)
     return used
   end
 end
 for i, key in ipairs(KEYS) do
-  used[i] = redis.call('INCR', key)
+  used[i] = redis.call('INCRBY', key, count)
   redis.call('PEXPIREAT', key, ARGV[i * 2])
 end
 table.insert(used, 1, 1)
@@ -79,11 +80,12 @@ export class QuotaStore {
   }
 
   /**
-   * Spends one request if every window has room; false (nothing spent) otherwise. While Redis
-   * is unreachable it decides conservatively in process — the last count Redis reported plus
-   * what was spent since — and hands that spending to Redis on the first call that reaches it.
+   * Spends `count` credits (one request, or one batch request billed per symbol) if every
+   * window has room for all of them; false (nothing spent) otherwise. While Redis is
+   * unreachable it decides conservatively in process — the last count Redis reported plus what
+   * was spent since — and hands that spending to Redis on the first call that reaches it.
    */
-  async tryAcquire(provider: string, limits: readonly QuotaLimit[], now: number): Promise<boolean> {
+  async tryAcquire(provider: string, limits: readonly QuotaLimit[], now: number, count = 1): Promise<boolean> {
     if (limits.length === 0) return true;
     const keys = limits.map((l) => this.#keys.quota(provider, windowId(l.window, now)));
     this.#forgetEnded(now);
@@ -92,13 +94,14 @@ export class QuotaStore {
     const args = [
       ...limits.flatMap((l) => [String(l.limit), String(windowEnd(l.window, now) + 1_000)]),
       ...offline.map(String),
+      String(count),
     ];
     let reply: unknown;
     try {
       reply = await this.#redis.eval(ACQUIRE, { keys, arguments: args });
     } catch {
       this.#setOffline(true);
-      return this.#acquireOffline(keys, limits);
+      return this.#acquireOffline(keys, limits, count);
     }
     this.#setOffline(false);
     const [granted, ...used] = (reply as unknown[]).map(Number);
@@ -122,11 +125,11 @@ export class QuotaStore {
     });
   }
 
-  #acquireOffline(keys: readonly string[], limits: readonly QuotaLimit[]): boolean {
+  #acquireOffline(keys: readonly string[], limits: readonly QuotaLimit[], count: number): boolean {
     // A window Redis never reported on (started during the outage) may already be half spent.
     const used = keys.map((k, i) => (this.#known.get(k) ?? Math.ceil(limits[i]!.limit / 2)) + (this.#offline.get(k) ?? 0));
-    if (used.some((u, i) => u >= limits[i]!.limit)) return false;
-    for (const k of keys) this.#offline.set(k, (this.#offline.get(k) ?? 0) + 1);
+    if (used.some((u, i) => u + count > limits[i]!.limit)) return false;
+    for (const k of keys) this.#offline.set(k, (this.#offline.get(k) ?? 0) + count);
     return true;
   }
 

@@ -1,6 +1,6 @@
 import type { ProviderName } from '@marketpipe/core';
 import type { Logger } from '../logger';
-import type { ProviderFailure } from './chain';
+import type { ProviderFailure } from './provider-entry';
 
 interface Serving {
   /** null: every provider failed the symbol's last poll */

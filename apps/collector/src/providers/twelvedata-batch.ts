@@ -1,17 +1,10 @@
-import { validateBars, type Bar, type Reject, type SymbolSpec } from '@marketpipe/core';
-import type { CollectorMetrics } from '../metrics';
+import type { Bar } from '@marketpipe/core';
 import { inRange, makeBar, num } from './bars';
 import { ProviderHttp, redactUrl, statusError } from './http';
 import { localToUtc } from './localtime';
-import { ProviderError, wrongInterval, type FetchRange, type FetchResult } from './types';
+import { ProviderError, wrongInterval, type BatchItem, type BatchRequester, type FetchResult } from './types';
 
-/** One symbol's share of a batch request. */
-export interface BatchItem {
-  spec: SymbolSpec;
-  range: FetchRange;
-}
-
-/** What a batch answered for one symbol: its validated bars and what was refused, or why it failed. */
+/** What a batch answered for one symbol: its bars and what was refused while parsing, or why it failed. */
 export type BatchOutcome = FetchResult | ProviderError;
 
 const MINUTE = 60_000;
@@ -27,6 +20,10 @@ const isRow = (v: unknown): v is Record<'datetime' | 'open' | 'high' | 'low' | '
   typeof v.close === 'string' &&
   (v.volume === undefined || typeof v.volume === 'string');
 
+/** Module-level, not a closure per entry: tsx (esbuild keepNames) names every closure it makes, 5,000 a second here. */
+const badEntry = (symbol: string, why: string) =>
+  new ProviderError('parse_error', 'twelvedata', `unexpected time_series payload for ${symbol}: ${why}`);
+
 /**
  * One symbol's /time_series reply inside a batch, by the rules of parseTwelveData (errors with
  * their code, 1min only, strings for prices, UTC datetimes, newest first), read by hand: at
@@ -34,16 +31,15 @@ const isRow = (v: unknown): v is Record<'datetime' | 'open' | 'high' | 'low' | '
  * tenth of the cycle.
  */
 export function parseSeriesEntry(entry: unknown, symbol: string, now: number): BatchOutcome {
-  const bad = (why: string) => new ProviderError('parse_error', 'twelvedata', `unexpected time_series payload for ${symbol}: ${why}`);
-  if (!isObject(entry)) return bad('not an object');
+  if (!isObject(entry)) return badEntry(symbol, 'not an object');
   if (entry.status === 'error') {
-    if (typeof entry.code !== 'number' || typeof entry.message !== 'string') return bad('error without code and message');
+    if (typeof entry.code !== 'number' || typeof entry.message !== 'string') return badEntry(symbol, 'error without code and message');
     return new ProviderError(entry.code === 429 ? 'rate_limited' : 'provider_error', 'twelvedata', `${entry.code}: ${entry.message}`);
   }
   const { meta, values = [] } = entry;
-  if (entry.status !== 'ok' || !isObject(meta) || typeof meta.symbol !== 'string' || typeof meta.interval !== 'string') return bad('no ok status and meta');
+  if (entry.status !== 'ok' || !isObject(meta) || typeof meta.symbol !== 'string' || typeof meta.interval !== 'string') return badEntry(symbol, 'no ok status and meta');
   if (meta.interval !== '1min') return wrongInterval('twelvedata', meta.interval);
-  if (!Array.isArray(values) || !values.every(isRow)) return bad('values are not rows of strings');
+  if (!Array.isArray(values) || !values.every(isRow)) return badEntry(symbol, 'values are not rows of strings');
   const ctx = { symbol, source: 'twelvedata', now };
   const bars = new Array<Bar>(values.length);
   for (let i = values.length - 1, j = 0; i >= 0; i--, j++) {
@@ -85,36 +81,34 @@ export interface TwelveDataBatchOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
-  /** pooled connections: several batches of one cycle go out at once */
+  /** symbols per request (TWELVEDATA_BATCH_SYMBOLS, at most 120) */
+  size: number;
+  /** pooled connections: all the batches of one cycle go out at once */
   connections?: number;
   now?: () => number;
-  metrics?: Pick<CollectorMetrics, 'rejects' | 'fetches' | 'providerSeconds'>;
 }
 
 /**
  * Twelve Data's batch form of /time_series: many symbols, comma-separated, in one request
  * (one credit per symbol, as documented at support.twelvedata.com/en/articles/5203360). All
  * symbols of one request share its parameters, so `outputsize` covers the widest range asked;
- * each symbol's bars are cut back to its own range, validated, and its rejects counted.
+ * each symbol's bars are cut back to its own range. Validation, quota and metrics are the
+ * chain's, as for every other request (ProviderChain.fetchEach).
  */
-export class TwelveDataBatchFetcher {
-  readonly name = 'twelvedata' as const;
+export class TwelveDataBatchFetcher implements BatchRequester {
+  readonly size: number;
   readonly #http: ProviderHttp;
   readonly #opts: TwelveDataBatchOptions;
   readonly #now: () => number;
 
   constructor(opts: TwelveDataBatchOptions) {
+    this.size = opts.size;
     this.#http = new ProviderHttp('twelvedata', { timeoutMs: opts.timeoutMs, ...(opts.connections ? { connections: opts.connections } : {}) });
     this.#opts = { ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
     this.#now = opts.now ?? Date.now;
   }
 
-  supports(spec: SymbolSpec): boolean {
-    return spec.providers.twelvedata !== undefined;
-  }
-
-  /** One request for all `items`; rejects (whole batch) on transport, HTTP or top-level errors. */
-  async fetchBatch(items: readonly BatchItem[], signal?: AbortSignal): Promise<Map<string, BatchOutcome>> {
+  async fetch(items: readonly BatchItem[], signal?: AbortSignal): Promise<Map<string, BatchOutcome>> {
     const asked = new Map<string, string>();
     let minutes = 1;
     for (const { spec, range } of items) {
@@ -131,40 +125,15 @@ export class TwelveDataBatchFetcher {
       apikey: this.#opts.apiKey,
     });
     const url = `${this.#opts.baseUrl}/time_series?${params}`;
-    const m = this.#opts.metrics;
-    const endRequest = m?.providerSeconds.startTimer({ provider: 'twelvedata' });
-    try {
-      const res = await this.#http.get(url, signal).finally(() => endRequest?.());
-      if (res.status !== 200) throw statusError('twelvedata', res.status, url, res.text);
-      if (res.json === undefined) throw new ProviderError('parse_error', 'twelvedata', `body of ${redactUrl(url)} is not JSON`);
-      const parsed = parseTwelveDataBatch(res.json, asked, this.#now());
-      m?.fetches.inc({ provider: 'twelvedata', outcome: 'ok' });
-      return this.#validate(parsed, items);
-    } catch (error) {
-      m?.fetches.inc({ provider: 'twelvedata', outcome: error instanceof ProviderError ? error.code : 'provider_error' });
-      throw error;
-    }
-  }
-
-  #validate(parsed: Map<string, BatchOutcome>, items: readonly BatchItem[]): Map<string, BatchOutcome> {
-    const now = this.#now();
+    const res = await this.#http.get(url, signal);
+    if (res.status !== 200) throw statusError('twelvedata', res.status, url, res.text);
+    if (res.json === undefined) throw new ProviderError('parse_error', 'twelvedata', `body of ${redactUrl(url)} is not JSON`);
+    const parsed = parseTwelveDataBatch(res.json, asked, this.#now());
     for (const { spec, range } of items) {
       const outcome = parsed.get(spec.symbol);
-      if (!outcome) continue;
-      if (outcome instanceof ProviderError) {
-        this.#count([{ reason: outcome.code, symbol: spec.symbol, detail: outcome.message }]);
-        continue;
-      }
-      const checked = validateBars(inRange(outcome.bars, range), { now });
-      const rejects = outcome.rejects.length === 0 ? checked.rejects : [...outcome.rejects, ...checked.rejects];
-      this.#count(rejects);
-      parsed.set(spec.symbol, { bars: checked.accepted, rejects });
+      if (outcome && !(outcome instanceof ProviderError)) outcome.bars = inRange(outcome.bars, range);
     }
     return parsed;
-  }
-
-  #count(rejects: readonly Reject[]): void {
-    for (const r of rejects) this.#opts.metrics?.rejects.inc({ reason: r.reason, provider: 'twelvedata' });
   }
 
   close(): Promise<void> {

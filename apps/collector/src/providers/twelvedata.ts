@@ -3,6 +3,7 @@ import type { SymbolSpec } from '@marketpipe/core';
 import { keepInRange, makeBar, num, type BarContext } from './bars';
 import { HttpFetcher, type HttpFetcherOptions } from './http-fetcher';
 import { localToUtc } from './localtime';
+import { TwelveDataBatchFetcher } from './twelvedata-batch';
 import { ProviderError, wrongInterval, type FetchRange, type FetchResult } from './types';
 
 const ErrorSchema = z.object({ status: z.literal('error'), code: z.number(), message: z.string() });
@@ -93,6 +94,10 @@ export function parseTwelveDataQuote(body: unknown, ctx: BarContext, timezone = 
 
 export interface TwelveDataOptions extends HttpFetcherOptions {
   apiKey: string;
+  /** symbols per batch request of a live poll (TWELVEDATA_BATCH_SYMBOLS); 1 asks each symbol alone */
+  batchSymbols?: number;
+  /** pooled connections for the batches: all of one cycle's go out at once */
+  batchConnections?: number;
 }
 
 const MAX_OUTPUT = 5_000;
@@ -103,15 +108,27 @@ const utcText = (ts: number) => new Date(ts).toISOString().slice(0, 19).replace(
 /**
  * 1m bars from Twelve Data (symbols like `EUR/USD`; one credit per request): /quote when only
  * the live minute is wanted, /time_series for anything older — by `start_date`/`end_date`
- * (the bootstrap's ranges), `outputsize` ≤ 5,000 bars.
+ * (the bootstrap's ranges), `outputsize` ≤ 5,000 bars. With `batchSymbols` > 1 a live poll of
+ * many symbols goes through `batch` instead (ProviderChain.fetchEach).
  */
 export class TwelveDataFetcher extends HttpFetcher {
   readonly name = 'twelvedata' as const;
+  readonly batch: TwelveDataBatchFetcher | undefined;
   readonly #apiKey: string;
 
   constructor(opts: TwelveDataOptions) {
     super('twelvedata', opts);
     this.#apiKey = opts.apiKey;
+    const size = opts.batchSymbols ?? 1;
+    const { baseUrl, apiKey, timeoutMs, now } = opts;
+    this.batch =
+      size > 1
+        ? new TwelveDataBatchFetcher({ baseUrl, apiKey, timeoutMs, size, ...(now ? { now } : {}), ...(opts.batchConnections ? { connections: opts.batchConnections } : {}) })
+        : undefined;
+  }
+
+  override async close(): Promise<void> {
+    await Promise.all([super.close(), this.batch?.close()]);
   }
 
   async fetchBars(spec: SymbolSpec, range: FetchRange, signal?: AbortSignal): Promise<FetchResult> {

@@ -32,6 +32,26 @@ export interface BarFetcher {
   readonly historyLimitMs: number;
   /** releases pooled connections; optional so simple fetchers (sim) need not implement it */
   close?(): Promise<void>;
+  /** set when the provider answers many symbols in one request: ProviderChain.fetchEach then asks it in batches */
+  readonly batch?: BatchRequester;
+}
+
+/** One symbol's share of a batch request. */
+export interface BatchItem {
+  spec: SymbolSpec;
+  range: FetchRange;
+}
+
+/** A provider's multi-symbol request (Twelve Data's comma-separated `symbol` list). */
+export interface BatchRequester {
+  /** symbols per request */
+  readonly size: number;
+  /**
+   * One request for all `items`: per symbol (by its canonical name) its parsed bars, cut to its
+   * own range and not yet validated, or its own error. Throws ProviderError when the whole
+   * request failed (transport, HTTP status, a top-level error body).
+   */
+  fetch(items: readonly BatchItem[], signal?: AbortSignal): Promise<Map<string, FetchResult | ProviderError>>;
 }
 
 export type ProviderErrorCode = Extract<RejectReason, 'provider_error' | 'rate_limited' | 'parse_error' | 'wrong_interval'>;

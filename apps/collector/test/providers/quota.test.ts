@@ -37,6 +37,20 @@ describe('QuotaStore', () => {
     expect(await store.tryAcquire('polygon', limits, NOW + 60_000), 'next minute has room').toBe(true);
   });
 
+  it('spends a batch request\'s credits all or none: a batch that no longer fits is refused whole', async () => {
+    const limits = [
+      { window: 'minute' as const, limit: 10 },
+      { window: 'day' as const, limit: 100 },
+    ];
+    const at = NOW + 3 * 60_000;
+    expect(await store.tryAcquire('batched', limits, at, 6)).toBe(true);
+    expect(await store.tryAcquire('batched', limits, at, 5), '6 + 5 > 10').toBe(false);
+    expect(await store.used('batched', 'minute', at)).toBe(6);
+    expect(await store.tryAcquire('batched', limits, at, 4), 'exactly to the limit').toBe(true);
+    expect(await store.used('batched', 'minute', at)).toBe(10);
+    expect(await store.used('batched', 'day', at)).toBe(10);
+  });
+
   it('keeps its counts across a restart (a new store on the same Redis)', async () => {
     const limits = [{ window: 'minute' as const, limit: 5 }, { window: 'day' as const, limit: 25 }];
     for (let i = 0; i < 3; i += 1) expect(await store.tryAcquire('alphavantage', limits, NOW)).toBe(true);

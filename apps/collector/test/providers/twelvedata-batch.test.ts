@@ -1,10 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SYMBOL_SPECS, type SymbolSpec } from '@marketpipe/core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createClient } from 'redis';
+import { DEFAULT_SYMBOL_SPECS, redisKeys, type SymbolSpec } from '@marketpipe/core';
 import { CollectorMetrics } from '../../src/metrics';
-import { BatchBarSource } from '../../src/providers/batch-source';
-import { parseSeriesEntry, parseTwelveDataBatch, TwelveDataBatchFetcher } from '../../src/providers/twelvedata-batch';
-import { parseTwelveData } from '../../src/providers/twelvedata';
+import type { SourceResult } from '../../src/ports';
+import { loadConfig } from '../../src/config';
+import { ProviderChain } from '../../src/providers/chain';
+import { createFetchers } from '../../src/providers/factory';
+import { QuotaStore } from '../../src/providers/quota';
+import { SimFetcher } from '../../src/providers/sim/sim-fetcher';
+import { parseSeriesEntry, parseTwelveDataBatch } from '../../src/providers/twelvedata-batch';
+import { parseTwelveData, TwelveDataFetcher } from '../../src/providers/twelvedata';
 import { ProviderError } from '../../src/providers/types';
+import { captureLogger } from './helpers';
 import { recorded, recordedText } from '../fakes/recorded';
 import { FakeServer } from '../fakes/server';
 
@@ -91,75 +98,145 @@ describe('parseSeriesEntry (the hand-read hot path) agrees with parseTwelveData 
   });
 });
 
-describe('TwelveDataBatchFetcher and BatchBarSource over HTTP', () => {
+describe('ProviderChain.fetchEach with Twelve Data batches over HTTP', () => {
   const now = Date.now();
   const current = Math.floor(now / MINUTE) * MINUTE;
+  const clock = { now: () => now };
   let server: FakeServer;
   let mode: 'ok' | 'rate_limited' = 'ok';
+  let redis: ReturnType<typeof createClient>;
+  let prefix = 0;
+  const chains: ProviderChain[] = [];
   beforeAll(async () => {
     server = new FakeServer((url) => {
       if (url.searchParams.get('apikey') !== KEY) return { status: 401, body: '{"code":401,"message":"bad key","status":"error"}' };
       if (mode === 'rate_limited') return { status: 429, body: recordedText('twelvedata/error-429-minute-credits.json') };
       const template = asOneMinute(current - MINUTE).AAPL!;
-      const body: Record<string, Series> = {};
+      const notFound = recorded('twelvedata/batch-time-series-with-400-symbol-not-found.json') as Record<string, unknown>;
+      const body: Record<string, unknown> = {};
       for (const symbol of (url.searchParams.get('symbol') ?? '').split(',')) {
         const values = template.values.map((v) => ({ ...v }));
         // one symbol answers an impossible bar (high below low): validation must refuse and count it
         if (symbol === 'T7') values[0]!.high = '1.00000';
-        body[symbol] = { ...template, meta: { ...template.meta, symbol }, values };
+        // one symbol gets the recorded per-symbol error entry of a batch
+        body[symbol] = symbol === 'T9' ? notFound.INVALID : { ...template, meta: { ...template.meta, symbol }, values };
       }
       return { status: 200, body: JSON.stringify(body) };
     });
     await server.start();
+    redis = createClient({ url: inject('redisUrl') });
+    await redis.connect();
   });
-  afterAll(() => server.stop());
+  afterEach(async () => {
+    mode = 'ok';
+    await Promise.all(chains.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await redis.quit();
+    await server.stop();
+  });
 
-  it('asks for 250 symbols in 3 requests, hands each caller its own bars, and counts the refused bar', async () => {
+  /** Twelve Data in batches of 100 (its per-minute quota `perMin` credits in a fresh Redis namespace), then sim. */
+  function chainOf(perMin: number) {
     const metrics = new CollectorMetrics();
-    const fetcher = new TwelveDataBatchFetcher({ baseUrl: server.url, apiKey: KEY, timeoutMs: 2_000, metrics, now: () => now });
-    const source = new BatchBarSource(fetcher, { maxSymbols: 100 });
-    const specs = Array.from({ length: 250 }, (_, i) => spec(`S${i}`, `T${i}`));
+    const keys = redisKeys(`test:batch:${process.pid}:${prefix++}:`);
+    const quota = new QuotaStore({ redis, keys });
+    const twelvedata = new TwelveDataFetcher({ baseUrl: server.url, apiKey: KEY, timeoutMs: 2_000, now: clock.now, batchSymbols: 100 });
+    const { logger } = captureLogger();
+    const chain = new ProviderChain({
+      fetchers: [twelvedata, new SimFetcher({ seed: 1, clock })],
+      limits: { twelvedata: [{ window: 'minute', limit: perMin }] },
+      quota,
+      metrics,
+      logger,
+      clock,
+    });
+    chains.push(chain);
+    return { chain, metrics, spent: async () => Number(await redis.get(keys.quota('twelvedata', new Date(now).toISOString().slice(0, 16)))) };
+  }
+
+  const items = (n: number) => Array.from({ length: n }, (_, i) => ({ spec: spec(`S${i}`, `T${i}`), range: { from: current - MINUTE, to: now } }));
+  async function poll(chain: ProviderChain, n: number, concurrency = 100) {
+    const got = new Map<number, SourceResult | unknown>();
+    await chain.fetchEach(items(n), (i, result, error) => got.set(i, result ?? error), concurrency);
+    return got;
+  }
+
+  it('asks for 250 symbols in 3 requests, spends 250 credits, and hands each symbol its own validated bars', async () => {
+    const { chain, metrics, spent } = chainOf(10_000);
     const before = server.requests;
-    const results = await Promise.all(specs.map((s) => source.fetch(s, { from: current - MINUTE, to: now })));
+    const got = await poll(chain, 250);
     expect(server.requests - before).toBe(3);
     expect(server.paths.at(-1)).toMatch(/symbol=T200%2CT201%2C.*&interval=1min&outputsize=2&timezone=UTC/);
-    expect(results[3]).toMatchObject({ provider: 'twelvedata', bars: [{ symbol: 'S3', ts: current - MINUTE, close: 229.87 }], rejects: [] });
-    expect(results[7]!.bars).toEqual([]);
-    expect(results[7]!.rejects[0]).toMatchObject({ symbol: 'S7' });
-    const counted = (await metrics.rejects.get()).values.reduce((n, v) => n + v.value, 0);
-    expect(counted).toBe(1);
-    await source.close();
-  });
-
-  it('rejects every caller of a batch the provider refused (HTTP 429) with a typed error', async () => {
-    mode = 'rate_limited';
-    const fetcher = new TwelveDataBatchFetcher({ baseUrl: server.url, apiKey: KEY, timeoutMs: 2_000, now: () => now });
-    const source = new BatchBarSource(fetcher, { maxSymbols: 100 });
-    const calls = [spec('A1', 'A1'), spec('A2', 'A2')].map((s) => source.fetch(s, { from: current, to: now }));
-    for (const call of calls) await expect(call).rejects.toMatchObject({ code: 'rate_limited', provider: 'twelvedata' });
-    mode = 'ok';
-    await source.close();
-  });
-
-  it('fetchEach asks for the same batches and delivers each symbol its own answer, or why it failed', async () => {
-    const fetcher = new TwelveDataBatchFetcher({ baseUrl: server.url, apiKey: KEY, timeoutMs: 2_000, now: () => now });
-    const source = new BatchBarSource(fetcher, { maxSymbols: 100 });
-    const items = Array.from({ length: 250 }, (_, i) => ({ spec: spec(`S${i}`, `T${i}`), range: { from: current - MINUTE, to: now } }));
-    const got = new Map<number, unknown>();
-    const before = server.requests;
-    await source.fetchEach(items, (i, result, error) => got.set(i, result ?? error));
-    expect(server.requests - before).toBe(3);
+    expect(await spent()).toBe(250);
     expect(got.size).toBe(250);
     expect(got.get(3)).toMatchObject({ provider: 'twelvedata', bars: [{ symbol: 'S3', ts: current - MINUTE, close: 229.87 }], rejects: [] });
-    expect(got.get(7)).toMatchObject({ bars: [], rejects: [{ symbol: 'S7' }] });
-    expect(got.get(249)).toMatchObject({ bars: [{ symbol: 'S249' }] });
+    expect(got.get(249)).toMatchObject({ provider: 'twelvedata', bars: [{ symbol: 'S249' }] });
+    const fetches = (await metrics.fetches.get()).values.find((v) => v.labels.provider === 'twelvedata' && v.labels.outcome === 'ok');
+    expect(fetches?.value, 'one ok per request, not per symbol').toBe(3);
+  });
 
+  it('sends a symbol its batch did not serve on down the chain alone, without tripping the breaker', async () => {
+    const { chain, metrics } = chainOf(10_000);
+    const got = await poll(chain, 20);
+    // S7's only bar was refused (counted), S9 got the recorded "symbol not found" entry: sim serves both
+    expect(got.get(7)).toMatchObject({ provider: 'sim', failures: [{ provider: 'twelvedata', skipped: false }] });
+    expect(got.get(9)).toMatchObject({ provider: 'sim', failures: [{ provider: 'twelvedata', code: 'provider_error', detail: expect.stringContaining('not found') }] });
+    expect(got.get(8)).toMatchObject({ provider: 'twelvedata' });
+    const refused = (await metrics.rejects.get()).values.filter((v) => v.labels.provider === 'twelvedata').reduce((n, v) => n + v.value, 0);
+    expect(refused, "S7's bar and S9's error").toBe(2);
+    expect(chain.breakerStates().twelvedata).toBe('closed');
+  });
+
+  it('fails every symbol of a refused batch (HTTP 429) over to the next provider, and blocks the provider for the minute', async () => {
+    const { chain } = chainOf(10_000);
     mode = 'rate_limited';
-    const failed: unknown[] = [];
-    await source.fetchEach(items.slice(0, 2), (_, result, error) => failed.push(result ?? error));
+    const got = await poll(chain, 150);
+    for (const i of [0, 120, 149]) expect(got.get(i)).toMatchObject({ provider: 'sim', failures: [{ provider: 'twelvedata', code: 'rate_limited', skipped: false }] });
     mode = 'ok';
-    expect(failed).toHaveLength(2);
-    for (const error of failed) expect(error).toMatchObject({ code: 'rate_limited', provider: 'twelvedata' });
-    await source.close();
+    const before = server.requests;
+    const next = await poll(chain, 2);
+    expect(server.requests, 'blocked after a 429: no request this minute').toBe(before);
+    expect(next.get(0)).toMatchObject({ provider: 'sim', failures: [{ provider: 'twelvedata', skipped: true }] });
+  });
+
+  it('asks no batch whose credits the quota lacks, and fails those symbols over', async () => {
+    const { chain, spent } = chainOf(150);
+    const before = server.requests;
+    const got = await poll(chain, 250);
+    expect(server.requests - before, 'batches of 100, 100 and 50 symbols: the second does not fit the 150 credits, the third does').toBe(2);
+    expect(await spent()).toBe(150);
+    expect(got.get(0)).toMatchObject({ provider: 'twelvedata' });
+    expect(got.get(199)).toMatchObject({ provider: 'sim', failures: [{ provider: 'twelvedata', code: 'rate_limited', skipped: true }] });
+    expect(got.get(249)).toMatchObject({ provider: 'twelvedata' });
+  });
+
+  it('keeps at most `concurrency` requests in flight: one at a time go over one pooled connection, all at once over three', async () => {
+    for (const [concurrency, connections] of [
+      [1, 1],
+      [100, 3],
+    ] as const) {
+      const { chain } = chainOf(10_000);
+      const before = { requests: server.requests, connections: server.connections };
+      const got = await poll(chain, 250, concurrency);
+      expect(server.requests - before.requests).toBe(3);
+      expect(server.connections - before.connections).toBe(connections);
+      expect(got.size).toBe(250);
+    }
+  });
+});
+
+describe('TWELVEDATA_BATCH_SYMBOLS', () => {
+  const env = { PROVIDERS: 'twelvedata', TWELVEDATA_API_KEY: KEY };
+  it('gives the Twelve Data fetcher batches of that size, and none by default', async () => {
+    const [batched] = createFetchers(loadConfig({ ...env, TWELVEDATA_BATCH_SYMBOLS: '100' }));
+    const [alone] = createFetchers(loadConfig(env));
+    expect(batched?.batch?.size).toBe(100);
+    expect(alone?.batch).toBeUndefined();
+    await Promise.all([batched?.close?.(), alone?.close?.()]);
+  });
+
+  it('refuses more than 120 symbols a request', () => {
+    expect(() => loadConfig({ ...env, TWELVEDATA_BATCH_SYMBOLS: '121' })).toThrow(/TWELVEDATA_BATCH_SYMBOLS/);
   });
 });
