@@ -40,7 +40,8 @@ describe('log lines during a provider outage', () => {
     await new Promise((r) => setTimeout(r, OUTAGE_MS));
     await fakes.restore('yahoo');
     await eventually(() => expect(log.find('provider failback')).toHaveLength(3), { timeoutMs: 30_000, intervalMs: 200 });
-    await servedBy('yahoo');
+    // a failback is logged as the answer arrives, its bar lands in Redis with the cycle's write
+    await eventually(() => servedBy('yahoo'), { timeoutMs: 5_000, intervalMs: 100 });
 
     const lines = log.lines.slice(before);
     const cycles = (await collector.metrics.cycles.get()).values[0]!.value - cyclesBefore;
